@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PapersCore
+
+/// What the routes need, built once at start-up (tests build it over a temporary directory).
+public struct AppDependencies: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: SQLiteMetadataStore
+    public let blobs: DiskBlobStore
+    public let tokens: TokenService
+    public let hasher: PasswordHasher
+    let decoyHash: String
+
+    /// Opens the data directory: creates it, opens and migrates the database, clears `tmp/`,
+    /// collects unreferenced content, and loads or creates the signing key.
+    /// - Throws: the store's or `SecretKey`'s errors when the directory is unusable.
+    public static func open(_ configuration: ServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws
+        -> AppDependencies
+    {
+        let dir = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let blobs = try DiskBlobStore(root: dir)
+        let store = try SQLiteMetadataStore(path: dir + "/papers.sqlite", blobs: blobs, now: now)
+        let collected = try store.recover()
+        if collected > 0 { logger.notice("start-up: removed \(collected) unreferenced blobs") }
+        let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: dir)
+        let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime, now: now)
+        let hasher = PasswordHasher(rounds: configuration.passwordRounds)
+        let decoyHash = hasher.hash(UUID().uuidString)
+        return AppDependencies(
+            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash)
+    }
+}
+
+/// The router with every route of the API, its middleware, and its error mapping.
+public func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)
+    router.get("health") { _, context in
+        try await dependencies.store.ping()
+        return try Response.json(HealthStatus(status: "ok", version: PapersVersion.string), status: .ok, context: context)
+    }
+    AuthController(
+        store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store),
+        defaultQuota: dependencies.configuration.defaultQuotaBytes, decoyHash: dependencies.decoyHash
+    ).addRoutes(to: router.group("api/v1/auth"), auth: auth)
+    let uploads = UploadController(store: dependencies.store, blobs: dependencies.blobs, maxUpload: dependencies.configuration.maxUploadBytes)
+    NodesController(
+        store: dependencies.store, uploads: uploads, content: ContentController(store: dependencies.store, blobs: dependencies.blobs)
+    ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    let table = RouteTable(router.routes.map { ($0.path.description, $0.method.rawValue) })
+    router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    return router
+}
+
+/// The whole server: router, HTTP/1.1 with `Expect: 100-continue` answered, graceful shutdown on
+/// SIGTERM/SIGINT (in-flight requests finish).
+public func buildApplication(
+    _ dependencies: AppDependencies, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let configuration = dependencies.configuration
+    let maxUpload = configuration.maxUploadBytes
+    return Application(
+        router: buildRouter(dependencies, logger: logger),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxUpload: maxUpload)])),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}

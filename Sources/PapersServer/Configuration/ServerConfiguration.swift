@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// Everything `papers serve` can be told, from options or `PAPERS_*` environment variables.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port: Int = 8080
+    public var dataDirectory: String
+    /// Seconds a token stays valid.
+    public var tokenLifetime: TimeInterval = 24 * 3600
+    /// Largest accepted upload in bytes; `nil`: no limit.
+    public var maxUploadBytes: Int64?
+    /// Quota given to new accounts; `nil`: unlimited.
+    public var defaultQuotaBytes: Int64?
+    /// The JWT signing key; `nil`: read or create `secret.key` in the data directory.
+    public var secretKey: [UInt8]?
+    public var passwordRounds: Int = 600_000
+    public var logLevel: Logger.Level = .info
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// `$XDG_DATA_HOME/papers`, else `~/.local/share/papers`.
+    public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/papers" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/papers"
+    }
+}
+
+/// Reads sizes (`1048576`, `512K`, `100M`, `2G`, `1T`; powers of 1024) and durations (`3600`, `30m`, `24h`, `7d`).
+public enum ConfigValue {
+    public static func size(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        guard let last = t.last else { return nil }
+        let multipliers: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var number = t
+        var multiplier: Int64 = 1
+        if let m = multipliers[last] {
+            multiplier = m
+            number = String(t.dropLast())
+        } else if last == "B" {
+            number = String(t.dropLast())
+        }
+        guard let value = Int64(number), value >= 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
+    public static func duration(_ text: String) -> TimeInterval? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let last = t.last else { return nil }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = t
+        var unit = 1.0
+        if let u = units[last] {
+            unit = u
+            number = String(t.dropLast())
+        }
+        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        return value * unit
+    }
+}

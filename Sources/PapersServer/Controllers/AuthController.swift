@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import NIOPosix
+import PapersCore
+
+/// `/api/v1/auth/...`: register, login, logout, me.
+struct AuthController {
+    let store: SQLiteMetadataStore
+    let tokens: TokenService
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let defaultQuota: Int64?
+    /// Verified against when the e-mail is unknown, so that both failures take the same time.
+    let decoyHash: String
+
+    static let badCredentials = "The e-mail address or password is incorrect."
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, auth: AuthMiddleware) {
+        group.post("register", use: register)
+        group.post("login", use: login)
+        group.group().add(middleware: auth)
+            .post("logout", use: logout)
+            .get("me", use: me)
+    }
+
+    func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodePayload(as: RegisterRequest.self, context: context)
+        var missing: [String: String] = [:]
+        if (body.fullname ?? "").isEmpty { missing["fullname"] = "You need to enter your full name" }
+        if (body.email ?? "").isEmpty { missing["email"] = "You need to enter your e-mail address" }
+        if (body.password ?? "").isEmpty { missing["password"] = "You need to enter your chosen password" }
+        if (body.passwordConf ?? "").isEmpty { missing["password_conf"] = "You need to enter the confirm password field" }
+        if !missing.isEmpty {
+            let first = ["fullname", "email", "password", "password_conf"].first { missing[$0] != nil }!
+            throw APIError(.badRequest, code: "validation_failed", message: missing[first]!, fields: missing)
+        }
+        guard body.password == body.passwordConf else {
+            let message = "Password and Confirm password need to be the same value"
+            throw APIError(.badRequest, code: "validation_failed", message: message, fields: ["password_conf": message])
+        }
+        let fullname = try AccountRules.fullname(body.fullname!)
+        let email = try AccountRules.email(body.email!)
+        let password = body.password!
+        try AccountRules.password(password)
+        let hash = try await offloaded { hasher.hash(password) }
+        let user = try await store.createUser(email: email, fullname: fullname, passwordHash: hash, quotaBytes: defaultQuota)
+        return try Response.json(RegisterResponse(message: "Successfully created your account.", id: user.id), status: .created, context: context)
+    }
+
+    func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodePayload(as: LoginRequest.self, context: context)
+        var missing: [String: String] = [:]
+        if (body.email ?? "").isEmpty { missing["email"] = "You need to enter your e-mail address" }
+        if (body.password ?? "").isEmpty { missing["password"] = "You need to enter your password" }
+        if !missing.isEmpty {
+            throw APIError(.badRequest, code: "validation_failed", message: missing["email"] ?? missing["password"]!, fields: missing)
+        }
+        let email = body.email!.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let password = body.password!
+        if let wait = try await throttle.retryAfter(email: email, address: context.peerAddress) {
+            throw APIError(
+                .tooManyRequests, code: "too_many_attempts", message: "Too many failed logins. Try again in \(wait) seconds.",
+                headers: [.retryAfter: String(wait)])
+        }
+        let user = try await store.user(email: email)
+        let hash = user?.passwordHash ?? decoyHash
+        let matches = try await offloaded { hasher.verify(password, against: hash) }
+        guard let user, matches else {
+            try await throttle.recordFailure(email: email, address: context.peerAddress)
+            throw APIError.unauthorized(Self.badCredentials, code: "invalid_credentials")
+        }
+        try await throttle.recordSuccess(email: email)
+        if hasher.needsUpgrade(user.passwordHash) {
+            let upgraded = try await offloaded { hasher.hash(password) }
+            try await store.updatePasswordHash(userId: user.id, hash: upgraded)
+        }
+        let (token, claims) = try await tokens.issue(userId: user.id)
+        let response = LoginResponse(token: token, userId: user.id, expiresAt: Timestamp.format(claims.expiresAt))
+        return try Response.json(response, status: .ok, context: context)
+    }
+
+    func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        try await store.revokeToken(id: caller.tokenId, expiresAt: caller.expiresAt)
+        return Response(status: .noContent)
+    }
+
+    func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        guard let user = try await store.user(id: caller.userId) else { throw APIError.unauthorized("This account no longer exists.") }
+        let used = try await store.usedBytes(userId: user.id)
+        let account = Account(
+            id: user.id, fullname: user.fullname, email: user.email, dateCreated: Timestamp.format(milliseconds: user.createdMs),
+            quotaBytes: user.quotaBytes, usedBytes: used)
+        return try Response.json(account, status: .ok, context: context)
+    }
+}
+
+/// Runs slow CPU work (password hashing) on NIO's thread pool, keeping Swift's cooperative threads free.
+func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await NIOThreadPool.singleton.runIfActive(work)
+}

@@ -1,0 +1,130 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PapersCore
+
+/// `/api/v1/user/<user_id>/files/...` and `/folders/...`: listing, properties, rename/move, delete,
+/// new folders. Uploads and content live in `UploadController` and `ContentController`.
+struct NodesController {
+    let store: SQLiteMetadataStore
+    let uploads: UploadController
+    let content: ContentController
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("files", use: list)
+        group.post("files", use: uploads.upload)
+        group.get("files/{file_id}", use: { try await properties($0, $1, param: "file_id", kind: .any) })
+        group.head("files/{file_id}", use: { try await properties($0, $1, param: "file_id", kind: .any) })
+        group.put("files/{file_id}", use: { try await edit($0, $1, param: "file_id", kind: .any) })
+        group.delete("files/{file_id}", use: { try await delete($0, $1, param: "file_id", kind: .any) })
+        group.get("files/{file_id}/content", use: content.download)
+        group.head("files/{file_id}/content", use: content.download)
+        group.post("folders", use: createFolder)
+        group.get("folders/{folder_id}", use: folder)
+        group.put("folders/{folder_id}", use: { try await edit($0, $1, param: "folder_id", kind: .folder) })
+        group.delete("folders/{folder_id}", use: { try await delete($0, $1, param: "folder_id", kind: .folder) })
+    }
+
+    func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let query = try Self.listQuery(request)
+        let parentId = request.uri.queryParameters["parent_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page = try await store.children(ownerId: caller.userId, parentId: parentId, query: query)
+        return try Response.json(NodePage(items: page.items.map(Node.init), nextCursor: page.next?.encoded()), status: .ok, context: context)
+    }
+
+    func folder(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let id = try context.parameters.require("folder_id")
+        let query = try Self.listQuery(request)
+        _ = try await store.node(id: id, ownerId: caller.userId, kind: .folder)
+        let page = try await store.children(ownerId: caller.userId, parentId: id, query: query)
+        let listing = FolderListing(
+            folder: Node(page.folder), page: NodePage(items: page.items.map(Node.init), nextCursor: page.next?.encoded()))
+        return try Response.json(listing, status: .ok, headers: [.eTag: page.folder.etag], context: context)
+    }
+
+    func properties(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
+        let caller = try context.caller
+        let node = try await store.node(id: try context.parameters.require(param), ownerId: caller.userId, kind: kind)
+        return try Response.json(Node(node), status: .ok, headers: [.eTag: node.etag], context: context)
+    }
+
+    func edit(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
+        let caller = try context.caller
+        let id = try context.parameters.require(param)
+        let mediaType = request.headers[.contentType].map(MediaTypeName.of) ?? "application/json"
+        if mediaType != "application/json", kind == .any {
+            return try await uploads.replace(request, context: context, id: id)
+        }
+        let body = try await request.decodePayload(as: EditNodeRequest.self, context: context)
+        guard body.name != nil || body.destination != nil else {
+            throw APIError.badRequest("Send \"name\" and/or \"parent_id\" to rename or move.", code: "validation_failed")
+        }
+        let name = try body.name.map { name throws(ValidationError) in try NodeName.validated(name) }
+        let node = try await store.editNode(
+            ownerId: caller.userId, id: id, kind: kind, newName: name, destination: body.destination,
+            onConflict: try Self.onConflict(request), ifMatch: request.headers[.ifMatch])
+        return try Response.json(Node(node), status: .ok, headers: [.eTag: node.etag], context: context)
+    }
+
+    func delete(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
+        let caller = try context.caller
+        try await store.deleteNode(
+            ownerId: caller.userId, id: try context.parameters.require(param), kind: kind, ifMatch: request.headers[.ifMatch])
+        return Response(status: .noContent)
+    }
+
+    func createFolder(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let body = try await request.decodePayload(as: CreateFolderRequest.self, context: context)
+        let name = try NodeName.validated(body.name)
+        let parentId = body.parentId.flatMap { $0.isEmpty ? nil : $0 }
+        let folder = try await store.createFolder(ownerId: caller.userId, parentId: parentId, name: name, onConflict: try Self.onConflict(request))
+        return try Response.json(
+            Node(folder), status: .created,
+            headers: [.location: "/api/v1/user/\(caller.userId)/folders/\(folder.id)", .eTag: folder.etag], context: context)
+    }
+
+    // MARK: Query parameters
+
+    static func listQuery(_ request: Request) throws -> ListQuery {
+        let parameters = request.uri.queryParameters
+        var query = ListQuery()
+        if let limit = parameters["limit"] {
+            guard let value = Int(limit), (1...ListQuery.maxLimit).contains(value) else {
+                throw APIError.validation(ValidationError(field: "limit", message: "limit must be a whole number from 1 to \(ListQuery.maxLimit)."))
+            }
+            query.limit = value
+        }
+        if let sort = parameters["sort"] {
+            guard let value = SortField(rawValue: String(sort)) else {
+                throw APIError.validation(ValidationError(field: "sort", message: "sort must be name, size or date_modified."))
+            }
+            query.sort = value
+        }
+        if let order = parameters["order"] {
+            guard let value = SortOrder(rawValue: String(order)) else {
+                throw APIError.validation(ValidationError(field: "order", message: "order must be asc or desc."))
+            }
+            query.order = value
+        }
+        if let cursor = parameters["cursor"], !cursor.isEmpty {
+            guard let value = ListCursor.decode(String(cursor), for: query) else {
+                throw APIError.validation(
+                    ValidationError(field: "cursor", message: "This cursor is not valid here; it must come from the same listing, sort and order."))
+            }
+            query.after = value
+        }
+        return query
+    }
+
+    static func onConflict(_ request: Request, allowOverwrite: Bool = false) throws -> OnConflict {
+        guard let raw = request.uri.queryParameters["on_conflict"] else { return .fail }
+        guard let value = OnConflict(rawValue: String(raw)), allowOverwrite || value != .overwrite else {
+            let choices = allowOverwrite ? "fail, rename or overwrite" : "fail or rename"
+            throw APIError.validation(ValidationError(field: "on_conflict", message: "on_conflict must be \(choices)."))
+        }
+        return value
+    }
+}

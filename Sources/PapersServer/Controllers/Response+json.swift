@@ -1,0 +1,23 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Response {
+    /// A JSON response with the context's encoder.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:], context: AppRequestContext) throws
+        -> Response
+    {
+        let data = try context.responseEncoder.encode(value)
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(data.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Request {
+    /// Decodes a JSON (or form) body; a malformed one is `DecodingError`, mapped to 400 `invalid_json`.
+    func decodePayload<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+        try await context.requestDecoder.decode(type, from: self, context: context)
+    }
+}

@@ -1,0 +1,80 @@
+import Hummingbird
+import PapersCore
+
+extension APIError {
+    /// The one place where the errors of the other layers become HTTP errors. `nil`: an unexpected
+    /// error, answered as a 500 without details (the details go to the log).
+    static func from(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as ValidationError:
+            return .validation(error)
+        case let error as StoreError:
+            return from(error)
+        case let error as UploadError:
+            return from(error)
+        case let error as TokenError:
+            switch error {
+            case .invalid: return .unauthorized("Your session token is not valid. Please log in again.")
+            case .expired: return .unauthorized("Your session has expired. Please log in again.", code: "token_expired")
+            case .revoked: return .unauthorized("You have logged out with this token. Please log in again.", code: "token_revoked")
+            }
+        case let error as DecodingError:
+            return APIError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON of the expected shape: \(describe(error))")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return APIError(.notFound, code: "not_found", message: "No such route.")
+            case .contentTooLarge: return APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+            case .badRequest: return .badRequest(error.body ?? "Bad request.")
+            case .unsupportedMediaType:
+                return APIError(.unsupportedMediaType, code: "unsupported_media_type", message: error.body ?? "Unsupported content type.")
+            default:
+                return APIError(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            return nil
+        }
+    }
+
+    private static func from(_ error: StoreError) -> APIError {
+        switch error {
+        case .nodeNotFound: return .notFound
+        case .notAFolder: return .badRequest("The parent you named is a file, not a folder.", code: "not_a_folder")
+        case .isAFolder: return .badRequest("This is a folder; it has no content of its own.", code: "is_a_folder")
+        case .nameConflict(let name):
+            return APIError(.conflict, code: "name_conflict", message: "Something named \"\(name)\" already exists in that folder.")
+        case .emailTaken: return APIError(.conflict, code: "email_taken", message: "An account with this e-mail address already exists.")
+        case .moveIntoOwnSubtree:
+            return APIError(.conflict, code: "move_into_own_subtree", message: "A folder cannot move into itself or one of its subfolders.")
+        case .preconditionFailed:
+            return APIError(.preconditionFailed, code: "precondition_failed", message: "The file or folder has changed since you read it.")
+        case .quotaExceeded:
+            return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "quota_exceeded", message: "This would exceed your storage quota.")
+        case .blobMissing: return .internalError
+        }
+    }
+
+    private static func from(_ error: UploadError) -> APIError {
+        switch error {
+        case .tooLarge(let limit):
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "Uploads on this server are limited to \(limit) bytes.")
+        case .quotaExceeded: return from(StoreError.quotaExceeded)
+        case .checksumMismatch(let expected, let actual):
+            return .badRequest(
+                "The content's SHA-256 is \(actual), not \(expected) as X-Content-SHA256 said; nothing was stored.", code: "checksum_mismatch")
+        case .storageFailed: return .internalError
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted: return "it could not be parsed."
+        case .keyNotFound(let key, _): return "\"\(key.stringValue)\" is missing."
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "wrong type." : "\"\(path)\" has the wrong type."
+        @unknown default: return "it could not be read."
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+import NIOCore
+
+/// Who a request is from, once its token checked out.
+public struct Identity: Sendable {
+    public var userId: String
+    public var tokenId: String
+    public var expiresAt: Date
+}
+
+/// The request context of every Papers route: Hummingbird's core storage, the peer address,
+/// the request id and, behind the auth middleware, the caller's identity.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The client's IP address (for login throttling); `nil` in router tests.
+    public let peerAddress: String?
+    /// The channel, so a handler can answer `Expect: 100-continue` right before it reads a body.
+    public let channel: (any Channel)?
+    /// Set by `RequestIdMiddleware`.
+    public var requestId: String = ""
+    /// Set by `AuthMiddleware`.
+    public var identity: Identity?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
+    }
+
+    /// JSON and form bodies up to 1 MiB; uploads stream and never go through this limit.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    public var requestDecoder: PayloadDecoder { PayloadDecoder() }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The caller; only valid behind `AuthMiddleware`.
+    public var caller: Identity {
+        get throws(APIError) {
+            guard let identity else { throw APIError.unauthorized("You need to log in.") }
+            return identity
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,216 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Why an upload's bytes were not kept.
+public enum UploadError: Error, Sendable, Equatable {
+    /// More bytes than `--max-upload` allows.
+    case tooLarge(limit: Int64)
+    /// More bytes than the user's remaining quota.
+    case quotaExceeded
+    /// `X-Content-SHA256` did not match what arrived.
+    case checksumMismatch(expected: String, actual: String)
+    /// The disk refused (full, permissions, ...). `detail` is for the log only.
+    case storageFailed(detail: String)
+}
+
+/// How many bytes an upload may bring, and which rule says so.
+public struct UploadLimit: Sendable, Equatable {
+    public var maxUpload: Int64?
+    public var quotaRemaining: Int64?
+
+    public init(maxUpload: Int64?, quotaRemaining: Int64?) {
+        self.maxUpload = maxUpload
+        self.quotaRemaining = quotaRemaining
+    }
+
+    /// Throws when `size` bytes are more than allowed: `tooLarge` first, as the server-wide rule.
+    func check(_ size: Int64) throws(UploadError) {
+        if let maxUpload, size > maxUpload { throw .tooLarge(limit: maxUpload) }
+        if let quotaRemaining, size > quotaRemaining { throw .quotaExceeded }
+    }
+}
+
+/// Content that has been fully received, hashed and made durable in `tmp/`, waiting to be placed.
+public struct FinishedBlob: Sendable, Equatable {
+    public var temporaryPath: String
+    public var sha256: String
+    public var size: Int64
+}
+
+/// Content-addressed, write-once storage of file bytes: `blobs/ab/cd/<sha256>`.
+///
+/// Uploads are staged in `tmp/` while they stream in; `place` renames a finished one to its address
+/// (or drops it when the same content is already there: deduplication). `place` and `remove` are
+/// called by the metadata store under its write lock, so a node never points at missing content.
+public final class DiskBlobStore: Sendable {
+    public let root: String
+    var blobsDirectory: String { root + "/blobs" }
+    var temporaryDirectory: String { root + "/tmp" }
+
+    /// Creates `blobs/` and `tmp/` under `root` when missing.
+    /// - Throws: `UploadError.storageFailed` when they cannot be made.
+    public init(root: String) throws {
+        self.root = root
+        for dir in [root + "/blobs", root + "/tmp"] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw UploadError.storageFailed(detail: "cannot create \(dir): \(error)")
+            }
+        }
+    }
+
+    /// Where the content with this hash lives.
+    public func path(for sha256: String) -> String {
+        let a = sha256.prefix(2)
+        let b = sha256.dropFirst(2).prefix(2)
+        return "\(blobsDirectory)/\(a)/\(b)/\(sha256)"
+    }
+
+    /// Opens a new staging file in `tmp/`.
+    /// - Throws: `UploadError.storageFailed`.
+    public func stage(limit: UploadLimit) throws(UploadError) -> StagedBlob {
+        let path = "\(temporaryDirectory)/upload-\(UUID().uuidString.lowercased())"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .storageFailed(detail: "open \(path): \(String(cString: strerror(errno)))") }
+        return StagedBlob(fd: fd, path: path, limit: limit)
+    }
+
+    /// Moves finished content to its address, or drops it when that content is already stored.
+    /// - Throws: `UploadError.storageFailed`.
+    public func place(_ blob: FinishedBlob) throws(UploadError) {
+        let final = path(for: blob.sha256)
+        let leaf = (final as NSString).deletingLastPathComponent
+        if access(final, F_OK) == 0 {
+            unlink(blob.temporaryPath)
+            return
+        }
+        if access(leaf, F_OK) != 0 {
+            do {
+                try FileManager.default.createDirectory(atPath: leaf, withIntermediateDirectories: true)
+            } catch {
+                throw .storageFailed(detail: "mkdir \(leaf): \(error)")
+            }
+            Self.syncDirectory((leaf as NSString).deletingLastPathComponent)
+            Self.syncDirectory(blobsDirectory)
+        }
+        guard rename(blob.temporaryPath, final) == 0 else {
+            throw .storageFailed(detail: "rename to \(final): \(String(cString: strerror(errno)))")
+        }
+        Self.syncDirectory(leaf)
+    }
+
+    /// Whether content with this hash is stored.
+    public func contains(sha256: String) -> Bool {
+        access(path(for: sha256), F_OK) == 0
+    }
+
+    /// Deletes stored content. Missing content is not an error.
+    public func remove(sha256: String) {
+        unlink(path(for: sha256))
+    }
+
+    /// Removes every leftover in `tmp/` (uploads cut off by a crash). Call at start-up only.
+    public func clearStaging() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
+        for name in names { unlink("\(temporaryDirectory)/\(name)") }
+    }
+
+    /// Every stored hash.
+    public func storedHashes() -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: blobsDirectory) else { return [] }
+        var hashes: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.count == 64, relative.split(separator: "/").count == 3 { hashes.append(name) }
+        }
+        return hashes
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
+
+/// An upload streaming into `tmp/`: hashed and counted as it is written.
+///
+/// Owned by one request task. `finish` makes it durable; `discard` (or an error) removes it.
+public final class StagedBlob {
+    private var fd: Int32
+    public let path: String
+    private let limit: UploadLimit
+    private var hasher = SHA256()
+    public private(set) var size: Int64 = 0
+
+    init(fd: Int32, path: String, limit: UploadLimit) {
+        self.fd = fd
+        self.path = path
+        self.limit = limit
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(path)
+        }
+    }
+
+    /// Appends bytes.
+    /// - Throws: `UploadError.tooLarge` / `.quotaExceeded` past the limit, `.storageFailed` on a disk error.
+    public func write(_ buffer: ByteBuffer) throws(UploadError) {
+        let count = buffer.readableBytes
+        guard count > 0 else { return }
+        try limit.check(size + Int64(count))
+        try buffer.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(UploadError) in
+            hasher.update(bufferPointer: raw)
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .storageFailed(detail: "write \(path): \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+        size += Int64(count)
+    }
+
+    /// Flushes the file to disk (off the cooperative pool) and returns its hash.
+    /// - Throws: `UploadError.checksumMismatch` when `expectedSHA256` differs, `.storageFailed` on a disk error.
+    public func finish(expectedSHA256: String?) async throws(UploadError) -> FinishedBlob {
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if let expected = expectedSHA256?.lowercased(), expected != digest {
+            discard()
+            throw .checksumMismatch(expected: expected, actual: digest)
+        }
+        let fd = self.fd
+        let synced: Bool
+        do {
+            synced = try await NIOThreadPool.singleton.runIfActive { fsync(fd) == 0 }
+        } catch {
+            synced = false
+        }
+        close(fd)
+        self.fd = -1
+        guard synced else {
+            unlink(path)
+            throw .storageFailed(detail: "fsync \(path) failed")
+        }
+        return FinishedBlob(temporaryPath: path, sha256: digest, size: size)
+    }
+
+    /// Removes the staging file.
+    public func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        unlink(path)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import PapersCore
+
+/// How a folder listing is ordered. Folders always come first.
+public enum SortField: String, Sendable, CaseIterable {
+    case name
+    case size
+    case dateModified = "date_modified"
+}
+
+public enum SortOrder: String, Sendable, CaseIterable {
+    case asc
+    case desc
+}
+
+/// One request for a page of a folder's children.
+public struct ListQuery: Sendable, Equatable {
+    public static let defaultLimit = 200
+    public static let maxLimit = 1000
+
+    public var sort: SortField
+    public var order: SortOrder
+    public var limit: Int
+    /// Where the previous page stopped; `nil` for the first page.
+    public var after: ListCursor?
+
+    public init(sort: SortField = .name, order: SortOrder = .asc, limit: Int = ListQuery.defaultLimit, after: ListCursor? = nil) {
+        self.sort = sort
+        self.order = order
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// The position after the last item of a page: the sort key of that item.
+///
+/// Sent to clients as an opaque base64url string. Keyset pagination: each page is an index range
+/// scan, so page 1,000 of a folder costs what page 1 costs.
+public struct ListCursor: Sendable, Equatable, Codable {
+    var sort: String
+    var order: String
+    var isFolder: Bool
+    /// For `size` / `date_modified`: the number; unused for `name`.
+    var number: Int64
+    var sortName: String
+    var name: String
+    var id: String
+
+    enum CodingKeys: String, CodingKey {
+        case sort = "s", order = "o", isFolder = "f", number = "v", sortName = "k", name = "n", id = "i"
+    }
+
+    init(query: ListQuery, last: NodeRecord) {
+        sort = query.sort.rawValue
+        order = query.order.rawValue
+        isFolder = last.isFolder
+        switch query.sort {
+        case .name: number = 0
+        case .size: number = last.size
+        case .dateModified: number = last.modifiedMs
+        }
+        sortName = NodeName.sortKey(last.name)
+        name = last.name
+        id = last.id
+    }
+
+    /// The opaque form handed to clients.
+    public func encoded() -> String {
+        let data = try! JSONEncoder().encode(self)
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads a cursor made by `encoded()` for the same sort and order; `nil` when it is not one.
+    public static func decode(_ text: String, for query: ListQuery) -> ListCursor? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard text.count <= 4096, let data = Data(base64Encoded: base64),
+            let cursor = try? JSONDecoder().decode(ListCursor.self, from: data),
+            cursor.sort == query.sort.rawValue, cursor.order == query.order.rawValue
+        else { return nil }
+        return cursor
+    }
+}
+

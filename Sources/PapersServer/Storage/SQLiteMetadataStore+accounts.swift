@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import PapersCore
+
+extension SQLiteMetadataStore {
+    /// Creates an account and its root folder.
+    /// - Throws: `StoreError.emailTaken` when the (canonical) e-mail is registered already.
+    public func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {
+        let id = UUID().uuidString.lowercased()
+        let rootId = UUID().uuidString.lowercased()
+        let now = nowMs
+        do {
+            return try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, email, fullname, passwordHash, now, now, quotaBytes])
+                try db.execute(
+                    sql: """
+                        INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, mime_type, created_ms, modified_ms)
+                        VALUES (?, ?, NULL, '', '', 1, 'inode/directory', ?, ?)
+                        """, arguments: [rootId, id, now, now])
+                return try Row.fetchOne(db, sql: "SELECT \(UserRecord.columns) FROM users WHERE id = ?", arguments: [id])
+                    .map(UserRecord.init(row:))!
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.emailTaken
+        }
+    }
+
+    /// The account with this canonical e-mail, if any.
+    public func user(email: String) async throws -> UserRecord? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE email = ?"), arguments: [email]
+            ).map(UserRecord.init(row:))
+        }
+    }
+
+    /// The account with this id, if any.
+    public func user(id: String) async throws -> UserRecord? {
+        try await database.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE id = ?"), arguments: [id])
+                .map(UserRecord.init(row:))
+        }
+    }
+
+    /// Replaces a password hash (used to upgrade old hashes at login).
+    public func updatePasswordHash(userId: String, hash: String) async throws {
+        let now = nowMs
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ?, modified_ms = ? WHERE id = ?", arguments: [hash, now, userId])
+        }
+    }
+
+    /// Bytes used by the user's files (the size of their root folder).
+    public func usedBytes(userId: String) async throws -> Int64 {
+        try await database.read { db in
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT size FROM nodes WHERE owner_id = ? AND parent_id IS NULL"), arguments: [userId]) ?? 0
+        }
+    }
+
+    /// Bytes the user may still add; `nil` without a quota.
+    public func quotaRemaining(userId: String) async throws -> Int64? {
+        try await database.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
+                            WHERE u.id = ?
+                            """), arguments: [userId])
+            else { return 0 }
+            guard let quota: Int64 = row[0] else { return nil }
+            return max(0, quota - (row[1] as Int64))
+        }
+    }
+
+    // MARK: Tokens
+
+    /// Records that a token may no longer be used, until it expires anyway.
+    public func revokeToken(id: String, expiresAt: Date) async throws {
+        let expires = Timestamp.milliseconds(expiresAt)
+        try await database.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_ms) VALUES (?, ?)", arguments: [id, expires])
+        }
+    }
+
+    /// Whether the token with this `jti` was revoked.
+    public func isTokenRevoked(id: String) async throws -> Bool {
+        try await database.read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)"), arguments: [id])
+                ?? false
+        }
+    }
+
+    // MARK: Login throttling
+
+    /// Failures recorded under `key` since `since`: how many, and when the oldest happened.
+    public func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        let sinceMs = Timestamp.milliseconds(since)
+        return try await database.read { db in
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE key = ? AND at_ms >= ?"),
+                arguments: [key, sinceMs])!
+            let oldest: Int64? = row[1]
+            return (row[0], oldest.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+        }
+    }
+
+    /// Records one failed login under each key, and forgets that key's failures from before `forgetBefore`.
+    public func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws {
+        let at = Timestamp.milliseconds(at)
+        let cutoff = Timestamp.milliseconds(forgetBefore)
+        try await database.write { db in
+            for key in keys {
+                try db.execute(sql: "INSERT INTO login_failures (key, at_ms) VALUES (?, ?)", arguments: [key, at])
+                try db.execute(sql: "DELETE FROM login_failures WHERE key = ? AND at_ms < ?", arguments: [key, cutoff])
+            }
+        }
+    }
+
+    /// Forgets the failures under `key` (after a successful login).
+    public func clearLoginFailures(key: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM login_failures WHERE key = ?", arguments: [key])
+        }
+    }
+}

@@ -1,0 +1,382 @@
+import Foundation
+import GRDB
+import PapersCore
+
+/// A page of a folder's children.
+public struct ChildrenPage: Sendable {
+    public var folder: NodeRecord
+    public var items: [NodeRecord]
+    public var next: ListCursor?
+}
+
+/// Which kinds of node an operation accepts.
+public enum NodeKind: Sendable {
+    case any
+    /// A file here is "not found" (the `/folders/<id>` routes).
+    case folder
+    /// A folder here is `isAFolder` (content routes).
+    case file
+}
+
+extension SQLiteMetadataStore {
+    // MARK: Reading
+
+    /// The user's node with this id (never the hidden root), with its path.
+    /// - Throws: `StoreError.nodeNotFound` when there is none (or it is someone else's), `.isAFolder` for a
+    ///   folder where a file is needed.
+    public func node(id: String, ownerId: String, kind: NodeKind = .any) async throws -> NodeRecord {
+        try await database.read { db in
+            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind)
+            return try Self.located(db, node)
+        }
+    }
+
+    /// The folder `id` names (`nil`: the user's root).
+    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `id` names a file.
+    public func folder(id: String?, ownerId: String) async throws -> NodeRecord {
+        try await database.read { db in try Self.resolveFolder(db, id: id, ownerId: ownerId, notFolder: .notAFolder) }
+    }
+
+    /// Whether the folder holds a node with exactly this name.
+    public func hasChild(folderId: String, name: String) async throws -> Bool {
+        try await database.read { db in try Self.child(db, parentId: folderId, name: name) != nil }
+    }
+
+    /// A page of a folder's children (`parentId` `nil`: the root), folders first.
+    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
+    public func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
+        try await database.read { db in
+            let folder = try Self.located(db, Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder))
+            var items = try Self.page(db, parentId: folder.id, query: query)
+            var next: ListCursor?
+            if items.count > query.limit {
+                items.removeLast(items.count - query.limit)
+                next = ListCursor(query: query, last: items[items.count - 1])
+            }
+            let parentPath = folder.path == "/" ? "" : folder.path
+            let visibleParent = folder.parentId == nil ? nil : folder.id
+            for i in items.indices {
+                items[i].path = parentPath + "/" + items[i].name
+                items[i].visibleParentId = visibleParent
+            }
+            return ChildrenPage(folder: folder, items: items, next: next)
+        }
+    }
+
+    /// Up to `query.limit + 1` children after the cursor: folders, then files, each by index range.
+    static func page(_ db: Database, parentId: String, query: ListQuery) throws -> [NodeRecord] {
+        var result: [NodeRecord] = []
+        let want = query.limit + 1
+        for isFolder in [true, false] {
+            if let after = query.after, after.isFolder != isFolder, isFolder { continue }  // cursor is past the folders
+            let cursor = query.after.flatMap { $0.isFolder == isFolder ? $0 : nil }
+            let statement = try db.cachedStatement(sql: pageSQL(sort: query.sort, order: query.order, after: cursor != nil))
+            var arguments: StatementArguments = [parentId, isFolder]
+            if let cursor {
+                if query.sort != .name { arguments += [cursor.number] }
+                arguments += [cursor.sortName, cursor.name, cursor.id]
+            }
+            arguments += [want - result.count]
+            result += try Row.fetchAll(statement, arguments: arguments).map(NodeRecord.init(row:))
+            if result.count >= want { break }
+        }
+        return result
+    }
+
+    static func pageSQL(sort: SortField, order: SortOrder, after: Bool) -> String {
+        var keys = ["sort_name", "name", "id"]
+        switch sort {
+        case .name: break
+        case .size: keys.insert("size", at: 0)
+        case .dateModified: keys.insert("modified_ms", at: 0)
+        }
+        let comparison = order == .asc ? ">" : "<"
+        let direction = order == .asc ? "ASC" : "DESC"
+        var sql = "SELECT \(NodeRecord.columns) FROM nodes WHERE parent_id = ? AND is_folder = ?"
+        if after {
+            sql += " AND (\(keys.joined(separator: ", "))) \(comparison) (\(keys.map { _ in "?" }.joined(separator: ", ")))"
+        }
+        sql += " ORDER BY " + keys.map { "\($0) \(direction)" }.joined(separator: ", ") + " LIMIT ?"
+        return sql
+    }
+
+    // MARK: Creating
+
+    /// Creates a folder.
+    /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`.
+    public func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord {
+        let id = UUID().uuidString.lowercased()
+        let now = nowMs
+        return try await write { db, _ in
+            let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
+            let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict == .rename ? .rename : .fail)
+            try db.execute(
+                sql: """
+                    INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, mime_type, created_ms, modified_ms)
+                    VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+                    """,
+                arguments: [id, ownerId, parent.id, finalName, NodeName.sortKey(finalName), MimeType.folder, now, now])
+            try Self.touchFolder(db, parent.id, now: now)
+            return try Self.located(db, Self.fetchNode(db, id: id, ownerId: ownerId, kind: .any))
+        }
+    }
+
+    /// Stores an uploaded file: places its content and commits its node in one step.
+    /// With `.overwrite` and an existing file of that name, replaces that file's content instead.
+    /// - Returns: the node, and whether it is new (`false`: an existing file was overwritten).
+    /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`, `.quotaExceeded`,
+    ///   `UploadError.storageFailed` when the content cannot be placed.
+    public func createFile(
+        ownerId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
+    ) async throws -> (node: NodeRecord, created: Bool) {
+        let id = UUID().uuidString.lowercased()
+        let now = nowMs
+        return try await write { db, touched in
+            let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
+            if onConflict == .overwrite, let existing = try Self.child(db, parentId: parent.id, name: name) {
+                guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
+                let node = try self.replace(db, existing, with: content, now: now, touched: &touched)
+                return (try Self.located(db, node), false)
+            }
+            let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict)
+            try self.checkQuota(db, ownerId: ownerId, adding: content.size)
+            touched.insert(content.sha256)
+            try self.blobs.place(content)
+            try db.execute(
+                sql: """
+                    INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
+                                       created_ms, modified_ms)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, ownerId, parent.id, finalName, NodeName.sortKey(finalName), content.size, mimeType, content.sha256, now, now,
+                ])
+            try Self.addToAncestors(db, from: parent.id, delta: content.size)
+            try Self.touchFolder(db, parent.id, now: now)
+            return (try Self.located(db, Self.fetchNode(db, id: id, ownerId: ownerId, kind: .any)), true)
+        }
+    }
+
+    /// Replaces a file's content.
+    /// - Throws: `StoreError.nodeNotFound`, `.isAFolder`, `.preconditionFailed` when `ifMatch` is stale,
+    ///   `.quotaExceeded`, `UploadError.storageFailed`.
+    public func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord {
+        let now = nowMs
+        return try await write { db, touched in
+            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
+            try Self.checkPrecondition(ifMatch, node)
+            return try Self.located(db, self.replace(db, node, with: content, now: now, touched: &touched))
+        }
+    }
+
+    private func replace(_ db: Database, _ node: NodeRecord, with content: FinishedBlob, now: Int64, touched: inout Set<String>) throws
+        -> NodeRecord
+    {
+        try checkQuota(db, ownerId: node.ownerId, adding: content.size - node.size)
+        touched.insert(content.sha256)
+        if let old = node.sha256 { touched.insert(old) }
+        try blobs.place(content)
+        try db.execute(
+            sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?",
+            arguments: [content.size, content.sha256, now, node.id])
+        if let parentId = node.parentId {
+            try Self.addToAncestors(db, from: parentId, delta: content.size - node.size)
+        }
+        return try Self.fetchNode(db, id: node.id, ownerId: node.ownerId, kind: .any)
+    }
+
+    // MARK: Editing
+
+    /// Renames and/or moves a node. `destination` `nil` keeps the parent.
+    /// - Throws: `StoreError.nodeNotFound` (also for a file under `kind: .folder`), `.notAFolder` when the
+    ///   destination is a file, `.moveIntoOwnSubtree`, `.nameConflict`, `.preconditionFailed`.
+    public func editNode(
+        ownerId: String, id: String, kind: NodeKind, newName: String?, destination: EditNodeRequest.Destination?,
+        onConflict: OnConflict, ifMatch: String?
+    ) async throws -> NodeRecord {
+        let now = nowMs
+        return try await write { db, _ in
+            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
+            try Self.checkPrecondition(ifMatch, node)
+            let oldParentId = node.parentId!
+            var newParentId = oldParentId
+            switch destination {
+            case .none: break
+            case .root: newParentId = try Self.resolveFolder(db, id: nil, ownerId: ownerId, notFolder: .notAFolder).id
+            case .folder(let folderId):
+                newParentId = try Self.resolveFolder(db, id: folderId, ownerId: ownerId, notFolder: .notAFolder).id
+            }
+            if node.isFolder, newParentId != oldParentId, try Self.ancestors(db, of: newParentId).contains(node.id) {
+                throw StoreError.moveIntoOwnSubtree
+            }
+            let wantedName = newName ?? node.name
+            var finalName = wantedName
+            if newParentId != oldParentId || wantedName != node.name {
+                finalName = try Self.availableName(
+                    db, parentId: newParentId, name: wantedName, onConflict: onConflict == .rename ? .rename : .fail, ignoring: node.id)
+            }
+            let mimeType = node.isFolder ? MimeType.folder : (MimeType.forName(finalName) ?? node.mimeType)
+            try db.execute(
+                sql: """
+                    UPDATE nodes SET name = ?, sort_name = ?, parent_id = ?, mime_type = ?, modified_ms = ?, version = version + 1
+                    WHERE id = ?
+                    """,
+                arguments: [finalName, NodeName.sortKey(finalName), newParentId, mimeType, now, node.id])
+            if newParentId != oldParentId {
+                try Self.addToAncestors(db, from: oldParentId, delta: -node.size)
+                try Self.addToAncestors(db, from: newParentId, delta: node.size)
+                try Self.touchFolder(db, newParentId, now: now)
+            }
+            try Self.touchFolder(db, oldParentId, now: now)
+            return try Self.located(db, Self.fetchNode(db, id: node.id, ownerId: ownerId, kind: .any))
+        }
+    }
+
+    /// Deletes a node and, for a folder, everything under it; content no node uses any more is removed.
+    /// - Throws: `StoreError.nodeNotFound`, `.preconditionFailed`.
+    public func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
+        let now = nowMs
+        try await write { db, touched in
+            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
+            try Self.checkPrecondition(ifMatch, node)
+            let subtree = """
+                WITH RECURSIVE subtree(id) AS (
+                  SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN subtree s ON n.parent_id = s.id)
+                """
+            let hashes = try String.fetchAll(
+                db, sql: subtree + " SELECT DISTINCT sha256 FROM nodes WHERE id IN subtree AND sha256 IS NOT NULL", arguments: [node.id])
+            touched.formUnion(hashes)
+            // One statement for the whole subtree: the parent_id foreign key is checked at its end.
+            try db.execute(sql: subtree + " DELETE FROM nodes WHERE id IN subtree", arguments: [node.id])
+            try Self.addToAncestors(db, from: node.parentId!, delta: -node.size)
+            try Self.touchFolder(db, node.parentId!, now: now)
+        }
+    }
+
+    // MARK: Helpers (inside a transaction)
+
+    static func fetchNode(_ db: Database, id: String, ownerId: String, kind: NodeKind) throws -> NodeRecord {
+        guard
+            let node = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE id = ? AND owner_id = ? AND parent_id IS NOT NULL"),
+                arguments: [id, ownerId]
+            ).map(NodeRecord.init(row:))
+        else { throw StoreError.nodeNotFound }
+        switch kind {
+        case .any: break
+        case .folder: if !node.isFolder { throw StoreError.nodeNotFound }
+        case .file: if node.isFolder { throw StoreError.isAFolder }
+        }
+        return node
+    }
+
+    /// The folder `id` names, or the user's root for `nil`.
+    static func resolveFolder(_ db: Database, id: String?, ownerId: String, notFolder: StoreError) throws -> NodeRecord {
+        guard let id else {
+            guard
+                let root = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE owner_id = ? AND parent_id IS NULL"),
+                    arguments: [ownerId]
+                ).map(NodeRecord.init(row:))
+            else { throw StoreError.nodeNotFound }
+            return root
+        }
+        let node = try fetchNode(db, id: id, ownerId: ownerId, kind: .any)
+        guard node.isFolder else { throw notFolder }
+        return node
+    }
+
+    static func child(_ db: Database, parentId: String, name: String) throws -> NodeRecord? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE parent_id = ? AND name = ?"),
+            arguments: [parentId, name]
+        ).map(NodeRecord.init(row:))
+    }
+
+    /// `name` if it is free in the folder, else (with `.rename`) the first free `name (n).ext`.
+    static func availableName(_ db: Database, parentId: String, name: String, onConflict: OnConflict, ignoring: String? = nil) throws
+        -> String
+    {
+        func isFree(_ candidate: String) throws -> Bool {
+            guard let existing = try child(db, parentId: parentId, name: candidate) else { return true }
+            return existing.id == ignoring
+        }
+        if try isFree(name) { return name }
+        guard onConflict == .rename else { throw StoreError.nameConflict(name: name) }
+        for n in 1...10_000 {
+            let candidate = NodeName.numbered(name, n)
+            if try isFree(candidate) { return candidate }
+        }
+        throw StoreError.nameConflict(name: name)
+    }
+
+    /// Ids from `id` up to the root, `id` first.
+    static func ancestors(_ db: Database, of id: String) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    WITH RECURSIVE chain(id, parent_id, depth) AS (
+                      SELECT id, parent_id, 0 FROM nodes WHERE id = ?
+                      UNION ALL SELECT n.id, n.parent_id, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+                    SELECT id FROM chain ORDER BY depth
+                    """), arguments: [id])
+    }
+
+    /// Adds `delta` bytes to the size of `id` and every folder above it, bumping their versions.
+    static func addToAncestors(_ db: Database, from id: String, delta: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                WITH RECURSIVE chain(id, parent_id) AS (
+                  SELECT id, parent_id FROM nodes WHERE id = ?
+                  UNION ALL SELECT n.id, n.parent_id FROM nodes n JOIN chain c ON n.id = c.parent_id)
+                UPDATE nodes SET size = size + ?, version = version + 1 WHERE id IN (SELECT id FROM chain)
+                """
+        ).execute(arguments: [id, delta])
+    }
+
+    /// Marks a folder's listing as changed.
+    static func touchFolder(_ db: Database, _ id: String, now: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE nodes SET modified_ms = ?, version = version + 1 WHERE id = ?").execute(arguments: [now, id])
+    }
+
+    static func checkPrecondition(_ ifMatch: String?, _ node: NodeRecord) throws {
+        guard let ifMatch else { return }
+        let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if tags.contains("*") || tags.contains(node.etag) { return }
+        throw StoreError.preconditionFailed
+    }
+
+    func checkQuota(_ db: Database, ownerId: String, adding delta: Int64) throws {
+        guard delta > 0 else { return }
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL WHERE u.id = ?
+                    """), arguments: [ownerId])
+        guard let row, let quota: Int64 = row[0] else { return }
+        if (row[1] as Int64) + delta > quota { throw StoreError.quotaExceeded }
+    }
+
+    /// Fills in the node's path and its parent id as the API shows it.
+    static func located(_ db: Database, _ node: NodeRecord) throws -> NodeRecord {
+        var node = node
+        let names = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    WITH RECURSIVE chain(parent_id, name, depth) AS (
+                      SELECT parent_id, name, 0 FROM nodes WHERE id = ?
+                      UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+                    SELECT name, parent_id FROM chain ORDER BY depth DESC
+                    """), arguments: [node.id])
+        // The first row is the root (no parent, empty name).
+        let visible = names.filter { ($0["parent_id"] as String?) != nil }.map { $0["name"] as String }
+        node.path = "/" + visible.joined(separator: "/")
+        if let parentId = node.parentId {
+            let parentIsRoot = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT parent_id IS NULL FROM nodes WHERE id = ?"), arguments: [parentId]) ?? true
+            node.visibleParentId = parentIsRoot ? nil : parentId
+        }
+        return node
+    }
+}

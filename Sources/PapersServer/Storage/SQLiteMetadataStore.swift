@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import PapersCore
+
+/// Users, nodes, token revocations and login failures in one SQLite database (WAL, foreign keys,
+/// `synchronous=FULL`), with file contents in a `DiskBlobStore`.
+///
+/// All writes go through GRDB's single writer, and blob placement and removal happen inside it:
+/// content is renamed into place in the same critical section as the node that points at it is
+/// committed, and removed only after the last node using it is gone.
+public final class SQLiteMetadataStore: Sendable {
+    let database: DatabasePool
+    let blobs: DiskBlobStore
+    let now: @Sendable () -> Date
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
+    public init(path: String, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabasePool(path: path, configuration: configuration)
+        self.blobs = blobs
+        self.now = now
+        try Self.migrator.migrate(database)
+    }
+
+    var nowMs: Int64 { Timestamp.milliseconds(now()) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      email TEXT NOT NULL UNIQUE,
+                      fullname TEXT NOT NULL,
+                      password_hash TEXT NOT NULL,
+                      created_ms INTEGER NOT NULL,
+                      modified_ms INTEGER NOT NULL,
+                      quota_bytes INTEGER CHECK (quota_bytes IS NULL OR quota_bytes >= 0)
+                    );
+                    CREATE TABLE nodes (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      parent_id TEXT REFERENCES nodes(id),
+                      name TEXT NOT NULL,
+                      sort_name TEXT NOT NULL,
+                      is_folder INTEGER NOT NULL CHECK (is_folder IN (0, 1)),
+                      size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
+                      mime_type TEXT NOT NULL,
+                      sha256 TEXT,
+                      created_ms INTEGER NOT NULL,
+                      modified_ms INTEGER NOT NULL,
+                      version INTEGER NOT NULL DEFAULT 1,
+                      CHECK ((is_folder = 1 AND sha256 IS NULL) OR (is_folder = 0 AND sha256 IS NOT NULL))
+                    );
+                    CREATE UNIQUE INDEX nodes_parent_name ON nodes(parent_id, name);
+                    CREATE UNIQUE INDEX nodes_root ON nodes(owner_id) WHERE parent_id IS NULL;
+                    CREATE INDEX nodes_by_name ON nodes(parent_id, is_folder, sort_name, name, id);
+                    CREATE INDEX nodes_by_size ON nodes(parent_id, is_folder, size, sort_name, name, id);
+                    CREATE INDEX nodes_by_modified ON nodes(parent_id, is_folder, modified_ms, sort_name, name, id);
+                    CREATE INDEX nodes_sha256 ON nodes(sha256) WHERE sha256 IS NOT NULL;
+                    CREATE TABLE revoked_tokens (
+                      jti TEXT PRIMARY KEY NOT NULL,
+                      expires_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE login_failures (
+                      key TEXT NOT NULL,
+                      at_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX login_failures_by_key ON login_failures(key, at_ms);
+                    """)
+        }
+        return migrator
+    }
+
+    /// Start-up housekeeping: clears `tmp/`, removes content no node uses and expired revocations.
+    /// Returns how many blobs were collected.
+    @discardableResult
+    public func recover() throws -> Int {
+        blobs.clearStaging()
+        return try database.writeWithoutTransaction { db in
+            let referenced = try Set(String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM nodes WHERE sha256 IS NOT NULL"))
+            var collected = 0
+            for hash in blobs.storedHashes() where !referenced.contains(hash) {
+                blobs.remove(sha256: hash)
+                collected += 1
+            }
+            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_ms < ?", arguments: [nowMs])
+            return collected
+        }
+    }
+
+    /// Whether the database answers (for `/health`).
+    public func ping() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+extension SQLiteMetadataStore {
+    /// Runs a write transaction. Hashes the body adds to `touched` (content it placed or stopped using)
+    /// are removed from disk afterwards if no node uses them, still under the writer lock — after a
+    /// commit that frees replaced or deleted content, after a rollback it drops content placed in vain.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout Set<String>) throws -> T) async throws -> T {
+        try await database.writeWithoutTransaction { db in
+            var touched = Set<String>()
+            let outcome: Result<T, any Error>
+            do {
+                var result: T?
+                try db.inTransaction {
+                    touched = []
+                    result = try body(db, &touched)
+                    return .commit
+                }
+                outcome = .success(result!)
+            } catch {
+                outcome = .failure(error)
+            }
+            for hash in touched {
+                let used = try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"), arguments: [hash]) ?? false
+                if !used { self.blobs.remove(sha256: hash) }
+            }
+            return try outcome.get()
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PapersServer
+
+/// `papers serve`: the HTTP server. Every option can also come from a `PAPERS_*` environment variable.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Papers server.",
+        discussion: """
+            Environment: PAPERS_HOST, PAPERS_PORT, PAPERS_DATA, PAPERS_TOKEN_TTL, PAPERS_MAX_UPLOAD,
+            PAPERS_DEFAULT_QUOTA, PAPERS_LOG_LEVEL, PAPERS_SECRET_KEY (the JWT signing key; without it one is
+            made at first start in DATA/secret.key). Options win over the environment.
+            """)
+
+    @Option(help: "Address to listen on (PAPERS_HOST). Default 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (PAPERS_PORT). Default 8080.")
+    var port: Int?
+
+    @Option(help: "Data directory (PAPERS_DATA). Default $XDG_DATA_HOME/papers or ~/.local/share/papers.")
+    var data: String?
+
+    @Option(name: .customLong("token-ttl"), help: "Token lifetime: seconds or 30m, 24h, 7d (PAPERS_TOKEN_TTL). Default 24h.")
+    var tokenTTL: String?
+
+    @Option(name: .customLong("max-upload"), help: "Largest upload: bytes or 512K, 100M, 2G (PAPERS_MAX_UPLOAD). Default unlimited.")
+    var maxUpload: String?
+
+    @Option(name: .customLong("default-quota"), help: "Quota of new accounts, same units (PAPERS_DEFAULT_QUOTA). Default unlimited.")
+    var defaultQuota: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
+    var logLevel: String?
+
+    func resolvedConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        func value(_ option: String?, _ variable: String) -> String? {
+            option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var configuration = ServerConfiguration(
+            dataDirectory: value(data, "PAPERS_DATA") ?? ServerConfiguration.defaultDataDirectory(environment: environment))
+        if let host = value(host, "PAPERS_HOST") { configuration.host = host }
+        if let text = port.map(String.init) ?? value(nil, "PAPERS_PORT") {
+            guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("port must be 0–65535, not \(text)") }
+            configuration.port = port
+        }
+        if let text = value(tokenTTL, "PAPERS_TOKEN_TTL") {
+            guard let ttl = ConfigValue.duration(text) else { throw ValidationError("token-ttl must look like 3600, 30m, 24h or 7d, not \(text)") }
+            configuration.tokenLifetime = ttl
+        }
+        if let text = value(maxUpload, "PAPERS_MAX_UPLOAD") {
+            guard let size = ConfigValue.size(text) else { throw ValidationError("max-upload must look like 1048576, 512K, 100M or 2G, not \(text)") }
+            configuration.maxUploadBytes = size
+        }
+        if let text = value(defaultQuota, "PAPERS_DEFAULT_QUOTA") {
+            guard let size = ConfigValue.size(text) else { throw ValidationError("default-quota must look like 1048576, 512K, 100M or 2G, not \(text)") }
+            configuration.defaultQuotaBytes = size
+        }
+        if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }
+            configuration.logLevel = level
+        }
+        if let key = environment["PAPERS_SECRET_KEY"], !key.isEmpty {
+            configuration.secretKey = Array(key.utf8)
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try resolvedConfiguration()
+        var logger = Logger(label: "papers")
+        logger.logLevel = configuration.logLevel
+        let dependencies: AppDependencies
+        do {
+            dependencies = try await AppDependencies.open(configuration, logger: logger)
+        } catch {
+            logger.critical("cannot open the data directory \(configuration.dataDirectory): \(error)")
+            throw ExitCode(1)
+        }
+        let host = configuration.host
+        let startupLogger = logger
+        let app = buildApplication(dependencies, logger: logger) { port in
+            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory)")
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,195 @@
+"""Crashes, hang-ups and shutdowns leave no node pointing at missing bytes and no stray data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import threading
+import time
+import urllib.parse
+import uuid
+
+import pytest
+import requests
+
+from conftest import (MiB, TIMEOUT, CountingStream, file_sha256, http_request_head, login, sha256_hex,
+                      wait_until)
+
+
+def run_in_thread(fn):
+    result = {}
+
+    def target():
+        try:
+            result["response"] = fn()
+        except requests.RequestException as e:
+            result["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    return t, result
+
+
+def assert_store_consistent(srv, users):
+    """tmp/ is empty; every blob is named by the SHA-256 of its content; the blobs are exactly the
+    contents of the nodes that exist."""
+    assert srv.tmp_files() == [], srv.tmp_files()
+    blob_names = set()
+    for path in srv.blob_files():
+        assert path.name == file_sha256(path), f"{path} does not hold the content its name says"
+        assert path.parent.name == path.name[2:4] and path.parent.parent.name == path.name[0:2], path
+        blob_names.add(path.name)
+    node_shas = {n["sha256"] for u in users for n in u.walk() if not n["is_folder"]}
+    assert blob_names == node_shas, (f"blobs nobody uses: {blob_names - node_shas}; "
+                                     f"nodes without blobs: {node_shas - blob_names}")
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_first_start_creates_the_data_dir(server, user):
+    data = server.data_dir
+    assert (data / "papers.sqlite").is_file()
+    assert (data / "blobs").is_dir()
+    assert (data / "tmp").is_dir()
+    key = data / "secret.key"
+    assert key.is_file()
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600, oct(key.stat().st_mode)
+    assert key.stat().st_size == 32
+    key_bytes = key.read_bytes()
+
+    u = user(server)
+    node = u.upload("persist.txt", b"persisted")
+    server.restart()
+    assert key.read_bytes() == key_bytes
+    # The same token still works after a restart, and the data is there.
+    r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+    assert r.status_code == 200 and r.content == b"persisted"
+
+    # SIGINT stops it cleanly too.
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(timeout=15) == 0
+
+
+# --------------------------------------------------------------------------- SIGKILL
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_mid_upload(server, user):
+    u = user(server)
+    kept = u.upload("kept.txt", b"kept " + uuid.uuid4().bytes)
+    folder = u.mkdir("dir")
+    also = u.upload("also.bin", os.urandom(100_000), folder["id"])
+
+    stream = CountingStream(200 * MiB, chunk=MiB)
+    session = u.new_session()
+    t, result = run_in_thread(lambda: u.upload_raw("interrupted.bin", iter(stream), parent_id=folder["id"],
+                                                   timeout=120, session=session))
+    assert wait_until(lambda: stream.sent >= 50 * MiB, timeout=120), f"only {stream.sent} bytes sent"
+    server.kill()
+    t.join(60)
+    assert not t.is_alive()
+    assert "error" in result, f"the upload cannot have succeeded: {result}"
+    assert not stream.finished
+
+    # Plant what another crash could leave: a stray file in tmp/ and a blob no node references.
+    server.tmp_dir.mkdir(exist_ok=True)
+    (server.tmp_dir / "upload-left-behind").write_bytes(b"x" * 1000)
+    orphan = b"orphan " + uuid.uuid4().bytes
+    orphan_path = server.blob_path(sha256_hex(orphan))
+    orphan_path.parent.mkdir(parents=True, exist_ok=True)
+    orphan_path.write_bytes(orphan)
+
+    server.restart()
+    assert [n["name"] for n in u.list_all(folder["id"])] == ["also.bin"]
+    assert sorted(n["name"] for n in u.list_all()) == ["dir", "kept.txt"]
+    assert not orphan_path.exists()
+    assert not server.blob_path(stream.hexdigest()).exists()
+    assert_store_consistent(server, [u])
+    for node in (kept, also):
+        r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and sha256_hex(r.content) == node["sha256"]
+    # And the store takes new uploads as before.
+    assert u.upload("after-crash.txt", b"fine")["size"] == 4
+
+
+# --------------------------------------------------------------------------- client hang-up
+
+
+def hang_up_mid_upload(u, name: str, chunked: bool) -> None:
+    path = f"/api/v1/user/{u.id}/files/?name={urllib.parse.quote(name, safe='')}"
+    headers = {"Authorization": f"Bearer {u.token}", "Content-Type": "application/octet-stream"}
+    if chunked:
+        headers["Transfer-Encoding"] = "chunked"
+    else:
+        headers["Content-Length"] = str(10_000_000)
+    with socket.create_connection(("127.0.0.1", u.server.port), timeout=10) as s:
+        s.sendall(http_request_head("POST", path, f"127.0.0.1:{u.server.port}", headers))
+        block = os.urandom(64 * 1024)
+        for _ in range(16):  # 1 MiB
+            if chunked:
+                s.sendall(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+            else:
+                s.sendall(block)
+        # Give the server a moment to start writing the upload before hanging up.
+        wait_until(lambda: u.server.tmp_files() != [], timeout=2)
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_client_hangs_up_mid_upload(module_server, user, chunked):
+    u = user()
+    before = {p.name for p in module_server.blob_files()}
+    name = f"hung-up-{uuid.uuid4().hex[:8]}.bin"
+    hang_up_mid_upload(u, name, chunked)
+    assert wait_until(lambda: module_server.tmp_files() == [], timeout=10), module_server.tmp_files()
+    time.sleep(0.3)
+    assert u.list_all() == []
+    assert {p.name for p in module_server.blob_files()} == before
+    assert module_server.tmp_files() == []
+    # The server carries on.
+    assert u.upload("after-hang-up.txt", b"ok")["size"] == 2
+
+
+# --------------------------------------------------------------------------- SIGTERM
+
+
+def can_connect(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(180)
+def test_sigterm_lets_an_inflight_upload_finish(server, user):
+    u = user(server)
+    stream = CountingStream(4 * MiB, chunk=64 * 1024, delay=0.05)  # about 3 s of slow feeding
+    session = u.new_session()
+    t, result = run_in_thread(lambda: u.upload_raw("slow.bin", iter(stream), timeout=120, session=session))
+    assert wait_until(lambda: stream.sent >= 256 * 1024, timeout=30)
+    server.proc.send_signal(signal.SIGTERM)
+
+    # It stops accepting new connections while the upload is still going.
+    assert wait_until(lambda: not can_connect(server.port), timeout=2, interval=0.05), \
+        "still accepting connections 2 s after SIGTERM"
+    refused_before_end = not stream.finished
+
+    t.join(120)
+    assert not t.is_alive()
+    assert "response" in result, f"in-flight upload failed: {result.get('error')!r}"
+    r = result["response"]
+    assert r.status_code == 201, r.text[:300]
+    assert r.json()["sha256"] == stream.hexdigest()
+    assert r.json()["size"] == 4 * MiB
+    assert refused_before_end, "the upload finished before the listener closed; the test proves too little"
+    assert server.proc.wait(timeout=15) == 0, server.log_tail()
+
+    server.restart()
+    nodes = u.list_all()
+    assert [n["name"] for n in nodes] == ["slow.bin"]
+    assert nodes[0]["sha256"] == stream.hexdigest()
+    assert_store_consistent(server, [u])
