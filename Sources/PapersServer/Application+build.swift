@@ -51,8 +51,9 @@ public func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Rout
         store: dependencies.store, uploads: uploads, content: ContentController(store: dependencies.store, blobs: dependencies.blobs)
     ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     let table = RouteTable(router.routes.map { ($0.path.description, $0.method.rawValue) })
-    router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
+    // The first middleware added is the outermost: the log sees every answer, errors included.
     router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
     return router
 }
 

@@ -214,7 +214,7 @@ def test_listing_order_and_paging(user):
 
     items = u.list_all()
     names = [i["name"] for i in items]
-    assert names == ["Alpha", "beta", "a.txt", "B.txt", "Same.txt", "same.txt", "c.txt"], names
+    assert names == ["Alpha", "beta", "a.txt", "B.txt", "c.txt", "Same.txt", "same.txt"], names
     assert [i["is_folder"] for i in items] == [True, True] + [False] * 5
     assert len({i["id"] for i in items}) == 7
 
@@ -246,7 +246,7 @@ def test_listing_order_and_paging(user):
     # Name, descending: folders still first.
     listed = [i["name"] for i in u.list_all(sort="name", order="desc")]
     assert listed[:2] == ["beta", "Alpha"]
-    assert listed[2:] == ["c.txt", "same.txt", "Same.txt", "B.txt", "a.txt"], listed
+    assert listed[2:] == ["same.txt", "Same.txt", "c.txt", "B.txt", "a.txt"], listed
 
     # date_modified works as a sort key too.
     listed = u.list_all(sort="date_modified", limit=3)
