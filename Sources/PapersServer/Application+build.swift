@@ -12,6 +12,8 @@ public struct AppDependencies: Sendable {
     public let tokens: TokenService
     public let hasher: PasswordHasher
     let decoyHash: String
+    /// The clock of tokens, throttling and timestamps (tests move it by hand).
+    let now: @Sendable () -> Date
 
     /// Opens the data directory: creates it, opens and migrates the database, clears `tmp/`,
     /// collects unreferenced content, and loads or creates the signing key.
@@ -30,30 +32,32 @@ public struct AppDependencies: Sendable {
         let hasher = PasswordHasher(rounds: configuration.passwordRounds)
         let decoyHash = hasher.hash(UUID().uuidString)
         return AppDependencies(
-            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash)
+            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash, now: now)
     }
 }
 
 /// The router with every route of the API, its middleware, and its error mapping.
 public func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    // Middleware applies to routes added after it; the first added is the outermost, so the log
+    // sees every answer, errors included. The route table is filled in once the routes exist.
+    let table = RouteTable()
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
     let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)
     router.get("health") { _, context in
         try await dependencies.store.ping()
         return try Response.json(HealthStatus(status: "ok", version: PapersVersion.string), status: .ok, context: context)
     }
     AuthController(
-        store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store),
+        store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store, now: dependencies.now),
         defaultQuota: dependencies.configuration.defaultQuotaBytes, decoyHash: dependencies.decoyHash
     ).addRoutes(to: router.group("api/v1/auth"), auth: auth)
     let uploads = UploadController(store: dependencies.store, blobs: dependencies.blobs, maxUpload: dependencies.configuration.maxUploadBytes)
     NodesController(
         store: dependencies.store, uploads: uploads, content: ContentController(store: dependencies.store, blobs: dependencies.blobs)
     ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
-    let table = RouteTable(router.routes.map { ($0.path.description, $0.method.rawValue) })
-    // The first middleware added is the outermost: the log sees every answer, errors included.
-    router.add(middleware: RequestLogMiddleware(logger: logger))
-    router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
+    table.load(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }
 

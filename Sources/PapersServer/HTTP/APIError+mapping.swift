@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import PapersCore
 
 extension APIError {
@@ -22,6 +23,8 @@ extension APIError {
             }
         case let error as DecodingError:
             return APIError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON of the expected shape: \(describe(error))")
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         case let error as HTTPError:
             switch error.status {
             case .notFound: return APIError(.notFound, code: "not_found", message: "No such route.")

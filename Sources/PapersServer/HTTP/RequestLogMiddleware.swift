@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 
 extension HTTPField.Name {
     static let requestId = Self("X-Request-Id")!
@@ -58,7 +59,7 @@ struct ErrorMiddleware: RouterMiddleware {
             var apiError: APIError
             if let mapped = APIError.from(error) {
                 apiError = mapped
-                if mapped.status.code >= 500 { logger.error("server error id=\(context.requestId): \(String(reflecting: error))") }
+                if mapped.status.code >= 500, mapped.code != "quota_exceeded" { logger.error("server error id=\(context.requestId): \(String(reflecting: error))") }
             } else {
                 logger.error("internal error id=\(context.requestId): \(String(reflecting: error))")
                 apiError = .internalError
@@ -76,18 +77,19 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// The route patterns of the router and their methods (`/api/v1/user/{user_id}/files/{file_id}`).
-struct RouteTable: Sendable {
-    let entries: [(segments: [String], method: String)]
+/// The route patterns of the router and their methods (`/api/v1/user/{user_id}/files/{file_id}`),
+/// loaded once the routes are added.
+final class RouteTable: Sendable {
+    private let entries = NIOLockedValueBox<[(segments: [String], method: String)]>([])
 
-    init(_ routes: [(path: String, method: String)]) {
-        entries = routes.map { (Self.segments($0.path), $0.method) }
+    func load(_ routes: [(path: String, method: String)]) {
+        entries.withLockedValue { $0 = routes.map { (Self.segments($0.path), $0.method) } }
     }
 
     func methods(for path: String) -> [String] {
         let wanted = Self.segments(path)
         var methods: [String] = []
-        for entry in entries where entry.segments.count == wanted.count {
+        for entry in entries.withLockedValue({ $0 }) where entry.segments.count == wanted.count {
             let matches = zip(entry.segments, wanted).allSatisfy { pattern, part in
                 pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == part
             }
