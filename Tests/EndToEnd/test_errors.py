@@ -269,12 +269,12 @@ def test_bad_names(user):
                        timeout=TIMEOUT)
     assert_error(r, 400, "validation_failed")
     r = u.session.post(u.url("folders/"), json={"parent_id": None}, timeout=TIMEOUT)
-    assert_error(r, 400, "validation_failed")
-    # A multipart body without a file part; an unknown on_conflict.
+    assert_error(r, 400)
+    # A multipart body without a file part; an unknown on_conflict (codes: see test_bad_request_codes).
     r = u.session.post(u.url("files/"), files={"other": ("x.txt", b"d")}, timeout=TIMEOUT)
-    assert_error(r, 400, "bad_request")
-    assert_error(u.upload_raw("fresh.txt", b"x", on_conflict="explode"), 400, "bad_request")
-    assert_error(u.mkdir_raw("fresh", on_conflict="explode"), 400, "bad_request")
+    assert_error(r, 400)
+    assert_error(u.upload_raw("fresh.txt", b"x", on_conflict="explode"), 400)
+    assert_error(u.mkdir_raw("fresh", on_conflict="explode"), 400)
     # The limits themselves are fine: 255 bytes, inner spaces, unicode.
     assert u.upload("n" * 255, b"x")["name"] == "n" * 255
     assert u.upload("é" * 127 + "x", b"x")["name"] == "é" * 127 + "x"
@@ -282,6 +282,15 @@ def test_bad_names(user):
     names = sorted(i["name"] for i in u.list_all())
     assert names == sorted(["ok", "fine.txt", "n" * 255, "é" * 127 + "x", "inner  spaces ok"])
     assert u.get_node(node["id"]).json()["name"] == "fine.txt"
+
+
+def test_folder_without_name_is_validation_failed(user):
+    """docs/api.md 9.15: `name` missing is 400 `validation_failed` (with fields.name), like an upload
+    without a name."""
+    u = user()
+    for body in ({"parent_id": None}, {}):
+        r = u.session.post(u.url("folders/"), json=body, timeout=TIMEOUT)
+        assert "name" in (assert_error(r, 400, "validation_failed").get("fields") or {})
 
 
 def test_name_conflicts(user):
@@ -341,12 +350,14 @@ def test_name_conflicts(user):
 def test_list_query_errors(user):
     u = user()
     f = u.upload("f.txt", b"f")
+    got = []
     for params in ({"limit": 0}, {"limit": 1001}, {"limit": -1}, {"limit": "abc"}, {"sort": "colour"},
                    {"order": "sideways"}, {"cursor": "not-a-cursor!!"}):
-        assert_error(u.list_page(**params), 400, "bad_request")
-        r = u.session.get(u.url(f"folders/{u.mkdir('d-' + uuid.uuid4().hex[:6])['id']}"), params=params,
-                          timeout=TIMEOUT)
-        assert_error(r, 400, "bad_request")
+        folder_url = u.url(f"folders/{u.mkdir('d-' + uuid.uuid4().hex[:6])['id']}")
+        for r in (u.list_page(**params), u.session.get(folder_url, params=params, timeout=TIMEOUT)):
+            body = assert_error(r, 400)
+            got.append((params, body["code"]))
+    assert all(code in ("bad_request", "validation_failed") for _, code in got), got
     assert u.list_page(limit=1000).status_code == 200
     assert u.list_page(limit=1).status_code == 200
 
@@ -356,6 +367,25 @@ def test_list_query_errors(user):
     r = u.list_page("definitely-not-an-id")
     assert r.status_code in (400, 404)
     assert_error(r, r.status_code)
+
+
+BAD_LIST_QUERIES = ({"limit": 0}, {"limit": 1001}, {"sort": "colour"}, {"order": "sideways"},
+                    {"cursor": "not-a-cursor!!"})
+
+
+def test_bad_request_codes(user):
+    """docs/api.md (errors table, 9.6, 9.7, 9.16): a bad limit, sort, order or cursor, an unknown
+    on_conflict, and a multipart body without a `file` part are 400 `bad_request`."""
+    u = user()
+    got = {}
+    for params in BAD_LIST_QUERIES:
+        got[f"list {params}"] = assert_error(u.list_page(**params), 400)["code"]
+    got["upload on_conflict=explode"] = assert_error(u.upload_raw("a.txt", b"x", on_conflict="explode"), 400)["code"]
+    got["mkdir on_conflict=explode"] = assert_error(u.mkdir_raw("a", on_conflict="explode"), 400)["code"]
+    r = u.session.post(u.url("files/"), files={"other": ("x.txt", b"d")}, timeout=TIMEOUT)
+    got["multipart without file part"] = assert_error(r, 400)["code"]
+    wrong = {k: v for k, v in got.items() if v != "bad_request"}
+    assert not wrong, f"expected bad_request, got: {wrong}"
 
 
 def test_parent_errors(user):

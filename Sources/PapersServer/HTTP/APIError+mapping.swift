@@ -21,6 +21,13 @@ extension APIError {
             case .expired: return .unauthorized("Your session has expired. Please log in again.", code: "token_expired")
             case .revoked: return .unauthorized("You have logged out with this token. Please log in again.", code: "token_revoked")
             }
+        case DecodingError.keyNotFound(let key, _):
+            let message = "\"\(key.stringValue)\" is required."
+            return APIError(.badRequest, code: "validation_failed", message: message, fields: [key.stringValue: message])
+        case DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty:
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let message = "\"\(field)\" cannot be null."
+            return APIError(.badRequest, code: "validation_failed", message: message, fields: [field: message])
         case let error as DecodingError:
             return APIError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON of the expected shape: \(describe(error))")
         case is NIOTooManyBytesError:
