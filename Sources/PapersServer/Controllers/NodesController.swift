@@ -54,6 +54,11 @@ struct NodesController {
         let caller = try context.caller
         let id = try context.parameters.require(param)
         let mediaType = request.headers[.contentType].map(MediaTypeName.of) ?? "application/json"
+        if mediaType == "multipart/form-data" || mediaType == "application/x-www-form-urlencoded" {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Send JSON to rename or move, or the new content as application/octet-stream.")
+        }
         if mediaType != "application/json", kind == .any {
             return try await uploads.replace(request, context: context, id: id)
         }
