@@ -7,7 +7,7 @@ import PapersCore
 /// What the routes need, built once at start-up (tests build it over a temporary directory).
 public struct AppDependencies: Sendable {
     public let configuration: ServerConfiguration
-    public let store: SQLiteMetadataStore
+    public let store: any MetadataStore
     public let blobs: DiskBlobStore
     public let tokens: TokenService
     public let hasher: PasswordHasher

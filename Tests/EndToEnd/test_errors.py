@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import statistics
 import time
 import unicodedata
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 from conftest import (API, PASSWORD, TIMEOUT, assert_error, assert_no_leak, login, register, sha256_hex,
-                      unique_email)
+                      unique_email, wait_until)
 
 
 def post_register(server, body, **kw):
@@ -527,6 +528,12 @@ def test_request_id(user):
         assert rid and rid.isprintable() and len(rid) <= 128, r.headers
         ids.add(rid)
     assert len(ids) == 3
+
+    # The server's log has one line per request, with the request id.
+    rid = f"e2e-log-{uuid.uuid4().hex[:12]}"
+    u.session.get(u.server.url("/health"), headers={"X-Request-Id": rid}, timeout=TIMEOUT)
+    pattern = re.compile(rf"GET /health 200 \d+ [\d.]+ms id={rid}\b")
+    assert wait_until(lambda: pattern.search(u.server.log_text()), timeout=5), u.server.log_tail(5)
 
     # Unacceptable ids are replaced by generated ones.
     for bad in ("x" * 129, "has space", "tab\tbed"):

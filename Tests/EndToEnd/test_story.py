@@ -428,6 +428,7 @@ def test_rename_and_move(tree):
     r = u.session.put(u.url(f"files/{report['id']}"), json={"parent_id": other["id"]}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     check_node(r.json(), u, name="report.txt", parent_id=other["id"], path="/Other/report.txt")
+    assert r.json()["etag"] != node["etag"]  # a move changes the etag too
     assert [i["id"] for i in u.list_all(other["id"])] == [report["id"]]
     assert u.list_all(year["id"]) == []
 

@@ -5,7 +5,7 @@ import PapersCore
 
 /// `/api/v1/auth/...`: register, login, logout, me.
 struct AuthController {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let tokens: TokenService
     let hasher: PasswordHasher
     let throttle: LoginThrottle

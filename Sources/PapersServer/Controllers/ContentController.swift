@@ -6,7 +6,7 @@ import PapersCore
 
 /// `GET|HEAD /files/<id>/content`: the bytes, streamed from disk, with ranges and validators.
 struct ContentController {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let blobs: DiskBlobStore
     let fileIO = FileIO(threadPool: .singleton)
 

@@ -6,7 +6,7 @@ import Foundation
 /// Failures live in the database, so the limits survive restarts and hold across server processes.
 /// The per-address bound is looser so that one attacked account never locks others out.
 struct LoginThrottle: Sendable {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     var window: TimeInterval = 15 * 60
     var perEmail = 10
     var perAddress = 100

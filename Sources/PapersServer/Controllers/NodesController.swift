@@ -6,7 +6,7 @@ import PapersCore
 /// `/api/v1/user/<user_id>/files/...` and `/folders/...`: listing, properties, rename/move, delete,
 /// new folders. Uploads and content live in `UploadController` and `ContentController`.
 struct NodesController {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let uploads: UploadController
     let content: ContentController
 

@@ -11,7 +11,7 @@ import PapersCore
 /// against `--max-upload` and the quota as they come (before they come, when `Content-Length` says),
 /// and are made durable before the node that points at them is committed.
 struct UploadController {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let blobs: DiskBlobStore
     let maxUpload: Int64?
 
@@ -112,7 +112,7 @@ struct UploadController {
         let limit: UploadLimit
         do {
             let node = try await store.node(id: id, ownerId: caller.userId, kind: .file)
-            try SQLiteMetadataStore.checkPrecondition(request.headers[.ifMatch], node)
+            try node.checkPrecondition(request.headers[.ifMatch])
             let base = try await uploadLimit(userId: caller.userId)
             // The old content's bytes are given back when the new content lands.
             limit = UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + node.size })

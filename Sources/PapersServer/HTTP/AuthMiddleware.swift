@@ -6,7 +6,7 @@ import PapersCore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {

@@ -164,7 +164,7 @@ extension SQLiteMetadataStore {
         let now = nowMs
         return try await write { db, touched in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
-            try Self.checkPrecondition(ifMatch, node)
+            try node.checkPrecondition(ifMatch)
             return try Self.located(db, self.replace(db, node, with: content, now: now, touched: &touched))
         }
     }
@@ -197,7 +197,7 @@ extension SQLiteMetadataStore {
         let now = nowMs
         return try await write { db, _ in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
-            try Self.checkPrecondition(ifMatch, node)
+            try node.checkPrecondition(ifMatch)
             let oldParentId = node.parentId!
             var newParentId = oldParentId
             switch destination {
@@ -238,7 +238,7 @@ extension SQLiteMetadataStore {
         let now = nowMs
         try await write { db, touched in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
-            try Self.checkPrecondition(ifMatch, node)
+            try node.checkPrecondition(ifMatch)
             let subtree = """
                 WITH RECURSIVE subtree(id) AS (
                   SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN subtree s ON n.parent_id = s.id)
@@ -338,13 +338,6 @@ extension SQLiteMetadataStore {
     /// Marks a folder's listing as changed.
     static func touchFolder(_ db: Database, _ id: String, now: Int64) throws {
         try db.cachedStatement(sql: "UPDATE nodes SET modified_ms = ?, version = version + 1 WHERE id = ?").execute(arguments: [now, id])
-    }
-
-    static func checkPrecondition(_ ifMatch: String?, _ node: NodeRecord) throws {
-        guard let ifMatch else { return }
-        let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if tags.contains("*") || tags.contains(node.etag) { return }
-        throw StoreError.preconditionFailed
     }
 
     func checkQuota(_ db: Database, ownerId: String, adding delta: Int64) throws {
