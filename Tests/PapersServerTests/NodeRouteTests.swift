@@ -365,3 +365,24 @@ import Testing
         }
     }
 }
+
+@Suite struct LookupByNameTests {
+    @Test func findsOneChildByExactName() async throws {
+        try await Harness.run { h in
+            let ada = try await h.user()
+            let work = try await ada.mkdir("Work")["id"] as! String
+            _ = try await ada.upload("Report.pdf", "r", in: work)
+            _ = try await ada.upload("caf\u{e9}.txt", "c", in: work)
+            let found = try await ada.call(.get, "/files/?parent_id=\(work)&name=Report.pdf").object()
+            #expect((found["items"] as? [[String: Any]])?.map { $0["path"] as? String } == ["/Work/Report.pdf"])
+            #expect(found["next_cursor"] is NSNull)
+            let nfd = try await ada.call(.get, "/files/?parent_id=\(work)&name=cafe%CC%81.txt").object()
+            #expect((nfd["items"] as? [Any])?.count == 1)
+            let caseDiffers = try await ada.call(.get, "/files/?parent_id=\(work)&name=report.pdf").object()
+            #expect((caseDiffers["items"] as? [Any])?.isEmpty == true)
+            let atRoot = try await ada.call(.get, "/files/?name=Work").object()
+            #expect((atRoot["items"] as? [[String: Any]])?.first?["id"] as? String == work)
+            #expect(try await ada.call(.get, "/files/?name=a%2Fb").status == .badRequest)
+        }
+    }
+}

@@ -29,6 +29,11 @@ struct NodesController {
         let caller = try context.caller
         let query = try Self.listQuery(request)
         let parentId = request.uri.queryParameters["parent_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        if let name = request.uri.queryParameters["name"].map(String.init) {
+            // Lookup by exact name: how clients resolve a path without paging through a big folder.
+            let child = try await store.child(ownerId: caller.userId, parentId: parentId, name: try NodeName.validated(name))
+            return try Response.json(NodePage(items: child.map { [Node($0)] } ?? [], nextCursor: nil), status: .ok, context: context)
+        }
         let page = try await store.children(ownerId: caller.userId, parentId: parentId, query: query)
         return try Response.json(NodePage(items: page.items.map(Node.init), nextCursor: page.next?.encoded()), status: .ok, context: context)
     }

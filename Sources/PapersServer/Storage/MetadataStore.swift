@@ -36,6 +36,8 @@ public protocol MetadataStore: Sendable {
     /// The folder `id` names, or the root for `nil`. Throws `.nodeNotFound`, `.notAFolder`.
     func folder(id: String?, ownerId: String) async throws -> NodeRecord
     func hasChild(folderId: String, name: String) async throws -> Bool
+    /// The child of a folder (`nil`: the root) with exactly this name. Throws `.nodeNotFound`, `.notAFolder`.
+    func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord?
     /// A page of a folder's children, folders first. Throws `.nodeNotFound`, `.notAFolder`.
     func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage
     /// Throws `.nodeNotFound`, `.notAFolder`, `.nameConflict`.

@@ -42,6 +42,15 @@ extension SQLiteMetadataStore {
         try await database.read { db in try Self.child(db, parentId: folderId, name: name) != nil }
     }
 
+    /// The child of a folder (`nil`: the root) with exactly this (NFC) name, with its path.
+    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` for a bad folder.
+    public func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
+        try await database.read { db in
+            let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
+            return try Self.child(db, parentId: folder.id, name: name).map { try Self.located(db, $0) }
+        }
+    }
+
     /// A page of a folder's children (`parentId` `nil`: the root), folders first.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
     public func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
