@@ -27,6 +27,19 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "PapersClient",
+            dependencies: [
+                "PapersCore",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "PapersServer",
             dependencies: [
@@ -45,6 +58,7 @@ let package = Package(
             name: "papers",
             dependencies: [
                 "PapersCore",
+                "PapersClient",
                 "PapersServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -52,6 +66,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore"]),
+        .testTarget(
+            name: "PapersClientTests",
+            dependencies: ["PapersClient", "PapersCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "PapersServerTests",
             dependencies: [

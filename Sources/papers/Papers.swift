@@ -1,13 +1,40 @@
 import ArgumentParser
+import Foundation
 import PapersCore
 
-/// `papers`: the Papers server and (in later issues) its clients, in one binary.
+/// `papers`: the Papers server and its scriptable client commands, in one binary.
 @main
 struct Papers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "papers",
         abstract: "Self-hosted file storage: the server and its clients.",
+        discussion: "Exit codes: 0 ok, 1 usage error, 2 not found, 3 conflict, 4 not logged in or session expired, 5 network, 6 server error, 7 local I/O.",
         version: PapersVersion.string,
-        subcommands: [Serve.self]
+        subcommands: [
+            Serve.self, Register.self, Login.self, Logout.self, WhoAmI.self, List.self, Stat.self, Put.self, Get.self, MakeFolder.self,
+            Move.self, Remove.self,
+        ]
     )
+
+    /// Parses and runs like ArgumentParser does, but with the documented exit codes: a usage error is 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let exitCode = Self.exitCode(for: error)
+            if exitCode == .success {
+                print(Self.fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((Self.fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(CLIExit.usage.rawValue)
+        }
+    }
 }

@@ -1,0 +1,252 @@
+import CCurl
+import Crypto
+import Foundation
+
+/// One HTTP exchange over libcurl. The only file that touches libcurl.
+///
+/// Request bodies stream from memory or from a file; response bodies go to memory or, for a
+/// successful download, straight to a file. Both directions can be hashed on the way. `perform`
+/// blocks; `APIClient` runs it off Swift's cooperative threads.
+struct CurlTransfer {
+    enum Body {
+        case none
+        case bytes([UInt8], contentType: String)
+        /// Streams `size` bytes from an open file.
+        case file(descriptor: Int32, size: Int64, contentType: String)
+    }
+
+    enum Sink {
+        case memory
+        /// A 2xx response body is written here; an error body still goes to memory.
+        case file(descriptor: Int32)
+    }
+
+    struct Result {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+        /// SHA-256 (hex) of the request body sent, for file bodies.
+        var sentSHA256: String?
+        /// SHA-256 (hex) of the bytes written to a file sink.
+        var receivedSHA256: String?
+        var receivedBytes: Int64
+    }
+
+    var method: String
+    var url: String
+    var headers: [String] = []
+    var body: Body = .none
+    var sink: Sink = .memory
+    /// Abort when less than 1 byte/s moves for this long.
+    var stallTimeout: Int = 60
+    var connectTimeout: Int = 15
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Runs the exchange. Throws `ClientError.network`, `.cancelled` or `.localIO`.
+    func perform(control: TransferControl?) throws(ClientError) -> Result {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else { throw .network(message: "libcurl could not start") }
+        defer { curl_easy_cleanup(handle) }
+        let state = TransferState(body: body, sink: sink, control: control)
+        let context = Unmanaged.passUnretained(state).toOpaque()
+
+        papers_curl_set_string(handle, CURLOPT_URL, url)
+        papers_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        papers_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        papers_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        papers_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout)
+        papers_curl_set_string(handle, CURLOPT_USERAGENT, "papers/0.1")
+        papers_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        var allHeaders = headers
+        switch body {
+        case .none:
+            if method == "HEAD" {
+                papers_curl_set_long(handle, CURLOPT_NOBODY, 1)
+            } else if method != "GET" {
+                papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+            }
+        case .bytes(let bytes, let contentType):
+            allHeaders.append("Content-Type: \(contentType)")
+            papers_curl_set_long(handle, CURLOPT_POST, 1)
+            papers_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+            papers_curl_set_read_callback(handle, readCallback)
+            papers_curl_set_pointer(handle, CURLOPT_READDATA, context)
+            if method != "POST" { papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+        case .file(_, let size, let contentType):
+            allHeaders.append("Content-Type: \(contentType)")
+            papers_curl_set_long(handle, CURLOPT_POST, 1)
+            papers_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size))
+            papers_curl_set_read_callback(handle, readCallback)
+            papers_curl_set_pointer(handle, CURLOPT_READDATA, context)
+            if method != "POST" { papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+        }
+        for header in allHeaders { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+        papers_curl_set_headers(handle, list)
+        papers_curl_set_write_callback(handle, writeCallback)
+        papers_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+        papers_curl_set_header_callback(handle, headerCallback)
+        papers_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+        papers_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        papers_curl_set_progress_callback(handle, progressCallback)
+        papers_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
+        state.handle = handle
+
+        let code = curl_easy_perform(handle)
+        if let failure = state.failure { throw failure }
+        if code == CURLE_ABORTED_BY_CALLBACK, control?.isCancelled == true { throw .cancelled }
+        guard code == CURLE_OK else {
+            throw .network(message: String(cString: curl_easy_strerror(code)))
+        }
+        var status = 0
+        papers_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        state.finishHashes()
+        return Result(
+            status: status, headers: state.responseHeaders, body: state.memory, sentSHA256: state.sentHash.map(Self.hex),
+            receivedSHA256: state.fileHash.map(Self.hex), receivedBytes: state.fileBytes)
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What the C callbacks see (through the `void *` context).
+private final class TransferState {
+    let body: CurlTransfer.Body
+    let sink: CurlTransfer.Sink
+    let control: TransferControl?
+    var handle: UnsafeMutableRawPointer?
+    var sentOffset = 0
+    var sendHasher = SHA256()
+    var fileHasher = SHA256()
+    var fileBytes: Int64 = 0
+    var memory: [UInt8] = []
+    var responseHeaders: [String: String] = [:]
+    var failure: ClientError?
+    let started = ContinuousClock.now
+    var lastReport = ContinuousClock.now - .seconds(1)
+    var status: Int?
+    var sentHash: SHA256.Digest?
+    var fileHash: SHA256.Digest?
+
+    init(body: CurlTransfer.Body, sink: CurlTransfer.Sink, control: TransferControl?) {
+        self.body = body
+        self.sink = sink
+        self.control = control
+    }
+
+    /// The response status, read once the headers are in.
+    var responseStatus: Int {
+        if let status { return status }
+        var value = 0
+        papers_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &value)
+        status = value
+        return value
+    }
+
+    func finishHashes() {
+        if case .file = body, sentHash == nil { sentHash = sendHasher.finalize() }
+        if case .file = sink, fileHash == nil, (200..<300).contains(responseStatus) { fileHash = fileHasher.finalize() }
+    }
+}
+
+private func state(_ context: UnsafeMutableRawPointer?) -> TransferState {
+    Unmanaged<TransferState>.fromOpaque(context!).takeUnretainedValue()
+}
+
+private let readCallback: papers_curl_data_callback = { buffer, size, count, context in
+    let state = state(context)
+    let capacity = size * count
+    guard let buffer, capacity > 0 else { return 0 }
+    switch state.body {
+    case .none:
+        return 0
+    case .bytes(let bytes, _):
+        let n = min(capacity, bytes.count - state.sentOffset)
+        bytes.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + state.sentOffset, byteCount: n)
+        }
+        state.sentOffset += n
+        return n
+    case .file(let descriptor, _, _):
+        while true {
+            let n = read(descriptor, buffer, capacity)
+            if n < 0, errno == EINTR { continue }
+            if n < 0 {
+                state.failure = .localIO(message: "cannot read the file being uploaded: \(String(cString: strerror(errno)))")
+                return papers_curl_read_abort()
+            }
+            if n == 0 {
+                if state.sentHash == nil { state.sentHash = state.sendHasher.finalize() }
+            } else {
+                state.sendHasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
+            }
+            return n
+        }
+    }
+}
+
+private let writeCallback: papers_curl_data_callback = { buffer, size, count, context in
+    let state = state(context)
+    let n = size * count
+    guard let buffer, n > 0 else { return n }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
+    if case .file(let descriptor) = state.sink, (200..<300).contains(state.responseStatus) {
+        state.fileHasher.update(bufferPointer: bytes)
+        var offset = 0
+        while offset < n {
+            let written = write(descriptor, bytes.baseAddress! + offset, n - offset)
+            if written < 0, errno == EINTR { continue }
+            if written < 0 {
+                state.failure = .localIO(message: "cannot write the download: \(String(cString: strerror(errno)))")
+                return 0
+            }
+            offset += written
+        }
+        state.fileBytes += Int64(n)
+        return n
+    }
+    guard state.memory.count + n <= 64 << 20 else {
+        state.failure = .badResponse(message: "the answer is larger than 64 MiB")
+        return 0
+    }
+    state.memory.append(contentsOf: bytes)
+    return n
+}
+
+private let headerCallback: papers_curl_data_callback = { buffer, size, count, context in
+    let state = state(context)
+    let n = size * count
+    guard let buffer else { return n }
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: n), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+        state.responseHeaders = [:]  // a 100 Continue came first; keep the final answer's headers only
+        state.status = nil
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        state.responseHeaders[name] = value
+    }
+    return n
+}
+
+private let progressCallback: papers_curl_progress_callback = { context, downloadTotal, downloaded, uploadTotal, uploaded in
+    let state = state(context)
+    if state.control?.isCancelled == true { return 1 }
+    guard let onProgress = state.control?.onProgress else { return 0 }
+    let now = ContinuousClock.now
+    guard now - state.lastReport >= .milliseconds(100) else { return 0 }
+    state.lastReport = now
+    let isUpload: Bool
+    if case .file = state.body { isUpload = true } else { isUpload = false }
+    let bytes = Int64(isUpload ? uploaded : downloaded)
+    let total = Int64(isUpload ? uploadTotal : downloadTotal)
+    let elapsed = now - state.started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    onProgress(TransferProgress(bytes: bytes, total: total > 0 ? total : nil, bytesPerSecond: seconds > 0 ? Double(bytes) / seconds : 0))
+    return 0
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import PapersClient
+import PapersCore
+
+struct Put: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upload files (and with -r folders).",
+        discussion: """
+            papers put LOCAL... REMOTE_FOLDER/   uploads into an existing folder
+            papers put LOCAL REMOTE_PATH         uploads under that name (into it, if it is a folder)
+            Every local path is checked before anything is sent: a missing one fails with exit 7.
+            """)
+
+    @Flag(name: .short, help: "Upload folders and everything in them (existing remote folders are reused).") var recursive = false
+    @Option(name: .customLong("on-conflict"), help: "When a file of that name exists: fail, rename or overwrite.") var onConflict = "fail"
+    @Flag(help: "One JSON document: {\"uploaded\": [node, ...]}.") var json = false
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Local files or folders, then the remote destination.") var paths: [String] = []
+
+    func validate() throws {
+        guard paths.count >= 2 else { throw ValidationError("give at least one local path and a remote destination") }
+        guard OnConflict(rawValue: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, rename or overwrite") }
+    }
+
+    struct Output: Encodable { var uploaded: [Node] }
+
+    func run() async throws {
+        try await runReportingFailures {
+            let conflict = OnConflict(rawValue: onConflict)!
+            let sources = Array(paths.dropLast())
+            for source in sources {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+                    throw CLIFailure(.localIO, "\(source): no such file or folder")
+                }
+                if isDirectory.boolValue, !recursive { throw CLIFailure(.usage, "\(source) is a folder: use -r") }
+                if !isDirectory.boolValue, !FileManager.default.isReadableFile(atPath: source) {
+                    throw CLIFailure(.localIO, "\(source): cannot read it")
+                }
+            }
+            let context = try ClientContext.load()
+            let client = context.client
+            let target = RemotePath(paths.last!)
+            var uploaded: [Node] = []
+            let found = try await client.lookup(target)
+            if let folderId = found.folderId {
+                for source in sources {
+                    uploaded += try await upload(source, into: folderId, as: nil, client: client, conflict: conflict)
+                }
+            } else {
+                if found == .missing, target.meansFolder { throw CLIFailure(.notFound, "\(target): no such folder") }
+                guard sources.count == 1 else { throw CLIFailure(.usage, "\(target) is not a folder; several sources need a folder") }
+                let parent = try await client.resolve(target.parent)
+                uploaded += try await upload(sources[0], into: parent?.id, as: target.name, client: client, conflict: conflict)
+            }
+            if json { Console.json(Output(uploaded: uploaded)) }
+        }
+    }
+
+    /// Uploads a file, or a folder's tree, into a remote folder (`nil`: the root).
+    private func upload(_ source: String, into folderId: String?, as name: String?, client: APIClient, conflict: OnConflict) async throws -> [Node] {
+        let name = name ?? (source as NSString).lastPathComponent
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
+        if !isDirectory.boolValue {
+            let bar = ProgressBar(label: name, quiet: options.quiet)
+            defer { bar.finish() }
+            let node = try await client.upload(file: source, as: name, into: folderId, onConflict: conflict, control: bar.control())
+            if !json, !options.quiet { Console.out("\(source) → \(node.path)") }
+            return [node]
+        }
+        let folder = try await Self.folder(named: name, in: folderId, client: client)
+        var nodes: [Node] = []
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch {
+            throw CLIFailure(.localIO, "\(source): cannot list it")
+        }
+        for entry in entries {
+            let path = source + "/" + entry
+            var info = stat()
+            guard stat(path, &info) == 0 else { throw CLIFailure(.localIO, "\(path): cannot read it") }
+            let kind = info.st_mode & S_IFMT
+            guard kind == S_IFREG || kind == S_IFDIR else {
+                Console.error("\(path): skipped (not a regular file or folder)")
+                continue
+            }
+            nodes += try await upload(path, into: folder.id, as: nil, client: client, conflict: conflict)
+        }
+        return nodes
+    }
+
+    /// The folder of that name in `parentId`, made when missing.
+    static func folder(named name: String, in parentId: String?, client: APIClient) async throws -> Node {
+        if let existing = try await client.child(named: name.precomposedStringWithCanonicalMapping, in: parentId) {
+            guard existing.isFolder else { throw CLIFailure(.conflict, "\(existing.path) exists and is a file") }
+            return existing
+        }
+        return try await client.createFolder(name: name, in: parentId)
+    }
+}
+
+struct Get: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download files (and with -r folders); the SHA-256 is checked and a file appears only when complete.",
+        discussion: """
+            papers get REMOTE... LOCAL_DIR/   downloads into a local folder
+            papers get REMOTE LOCAL_PATH      downloads to that path (into it, if it is a folder)
+            papers get REMOTE -               writes the content to standard output
+            """)
+
+    @Flag(name: .short, help: "Download folders and everything in them.") var recursive = false
+    @Flag(help: "One JSON document: {\"downloaded\": [{\"remote\", \"local\", \"size\", \"sha256\"}, ...]}.") var json = false
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Remote files or folders, then the local destination.") var paths: [String] = []
+
+    func validate() throws {
+        guard paths.count >= 2 else { throw ValidationError("give at least one remote path and a local destination") }
+    }
+
+    struct Item: Encodable {
+        var remote: String
+        var local: String
+        var size: Int64
+        var sha256: String
+    }
+
+    struct Output: Encodable { var downloaded: [Item] }
+
+    func run() async throws {
+        try await runReportingFailures {
+            let context = try ClientContext.load()
+            let client = context.client
+            let sources = Array(paths.dropLast())
+            let target = paths.last!
+            var nodes: [Node] = []
+            for source in sources {
+                guard let node = try await client.resolve(RemotePath(source)) else {
+                    guard recursive else { throw CLIFailure(.usage, "/ is a folder: use -r") }
+                    throw CLIFailure(.usage, "download the root folder's items by name, e.g. papers get -r /Work .")
+                }
+                if node.isFolder, !recursive { throw CLIFailure(.usage, "\(node.path) is a folder: use -r") }
+                nodes.append(node)
+            }
+            if target == "-" {
+                guard nodes.count == 1, !nodes[0].isFolder else { throw CLIFailure(.usage, "only one file can go to standard output") }
+                try await client.download(nodes[0], into: 1)
+                return
+            }
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
+            var items: [Item] = []
+            if (exists && isDirectory.boolValue) || target.hasSuffix("/") || nodes.count > 1 {
+                if !exists {
+                    do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
+                        throw CLIFailure(.localIO, "\(target): cannot create it")
+                    }
+                } else if !isDirectory.boolValue {
+                    throw CLIFailure(.localIO, "\(target) is not a folder")
+                }
+                for node in nodes {
+                    items += try await download(node, to: (target as NSString).appendingPathComponent(node.name), client: client)
+                }
+            } else {
+                items += try await download(nodes[0], to: target, client: client)
+            }
+            if json { Console.json(Output(downloaded: items)) }
+        }
+    }
+
+    private func download(_ node: Node, to local: String, client: APIClient) async throws -> [Item] {
+        guard node.isFolder else {
+            let bar = ProgressBar(label: node.name, quiet: options.quiet)
+            defer { bar.finish() }
+            try await client.download(node, to: local, control: bar.control())
+            if !json, !options.quiet { Console.out("\(node.path) → \(local)") }
+            return [Item(remote: node.path, local: local, size: node.size, sha256: node.sha256 ?? "")]
+        }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory) {
+            do { try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: false) } catch {
+                throw CLIFailure(.localIO, "\(local): cannot create it")
+            }
+        } else if !isDirectory.boolValue {
+            throw CLIFailure(.localIO, "\(local) exists and is not a folder")
+        }
+        var items: [Item] = []
+        for try await page in client.children(of: node.id) {
+            for child in page {
+                items += try await download(child, to: (local as NSString).appendingPathComponent(child.name), client: client)
+            }
+        }
+        return items
+    }
+}
