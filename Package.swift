@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
@@ -40,6 +41,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .systemLibrary(
+            name: "CNcurses",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .target(
+            name: "PapersTUI",
+            dependencies: [
+                "PapersCore",
+                "PapersClient",
+                "CNcurses",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .target(
             name: "PapersServer",
             dependencies: [
@@ -59,6 +73,7 @@ let package = Package(
             dependencies: [
                 "PapersCore",
                 "PapersClient",
+                "PapersTUI",
                 "PapersServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -66,6 +81,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore"]),
+        .testTarget(name: "PapersTUITests", dependencies: ["PapersTUI", "PapersCore", "PapersClient"]),
         .testTarget(
             name: "PapersClientTests",
             dependencies: ["PapersClient", "PapersCore", .product(name: "Crypto", package: "swift-crypto")]

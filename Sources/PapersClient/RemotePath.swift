@@ -110,3 +110,25 @@ extension APIClient {
 }
 
 import Foundation
+
+extension APIClient {
+    /// The folder of that name in `parentId` (`nil`: the root), made when missing.
+    /// - Throws: `ClientError.server` 409 when a file has that name.
+    public func folder(named name: String, in parentId: String?) async throws(ClientError) -> Node {
+        if let existing = try await child(named: name.precomposedStringWithCanonicalMapping, in: parentId) {
+            guard existing.isFolder else {
+                throw .server(status: 409, code: "name_conflict", message: "\(existing.path) exists and is a file")
+            }
+            return existing
+        }
+        return try await createFolder(name: name, in: parentId)
+    }
+
+    /// The first `count` bytes of a file (for previews).
+    public func head(of node: Node, count: Int = 1024) async throws(ClientError) -> [UInt8] {
+        var transfer = CurlTransfer(method: "GET", url: try url(try userPath("/files/\(node.id)/content")))
+        transfer.headers.append("Range: bytes=0-\(max(0, count - 1))")
+        if node.size == 0 { return [] }
+        return try await exchange(transfer).body
+    }
+}

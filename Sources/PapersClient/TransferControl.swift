@@ -10,6 +10,12 @@ public struct TransferProgress: Sendable, Equatable {
     /// Bytes per second since the transfer started.
     public var bytesPerSecond: Double
 
+    public init(bytes: Int64, total: Int64?, bytesPerSecond: Double) {
+        self.bytes = bytes
+        self.total = total
+        self.bytesPerSecond = bytesPerSecond
+    }
+
     /// Seconds left at the current speed, when the total is known.
     public var secondsLeft: Double? {
         guard let total, bytesPerSecond > 0 else { return nil }

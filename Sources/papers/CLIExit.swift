@@ -47,7 +47,7 @@ struct CLIFailure: Error {
     init(_ error: ClientError) {
         exit = CLIExit.of(error)
         switch error {
-        case .sessionExpired: message = "not logged in or session expired: run papers login"
+        case .sessionExpired(let serverMessage): message = "\(serverMessage) (run papers login)"
         default: message = error.description
         }
     }
@@ -107,20 +107,5 @@ enum Console {
     static func ask(_ prompt: String) -> String? {
         FileHandle.standardError.write(Data(prompt.utf8))
         return readLine(strippingNewline: true)
-    }
-}
-
-/// Human sizes: `12 B`, `47.1 KB`, `3.2 GB` (powers of 1024, as file managers show them).
-enum ByteCount {
-    static func human(_ bytes: Int64) -> String {
-        if bytes < 1024 { return "\(bytes) B" }
-        let units = ["KB", "MB", "GB", "TB", "PB"]
-        var value = Double(bytes) / 1024
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", value, units[unit])
     }
 }

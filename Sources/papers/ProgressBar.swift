@@ -1,5 +1,6 @@
 import Foundation
 import PapersClient
+import PapersCore
 
 /// A one-line progress bar on stderr (bytes, percentage, speed, ETA), drawn only when stderr is a
 /// terminal and `--quiet` is off.

@@ -62,3 +62,52 @@ def test_one_gib_round_trip(server, user):
     assert u.session.delete(u.url(f"files/{node['id']}"), timeout=60).status_code == 204
     assert not blob.exists()
     assert server.peak_rss_kib() - baseline < RSS_BUDGET_KIB
+
+
+PARALLEL = 8
+PARALLEL_BUDGET_KIB = 128 * 1024  # 16 MiB per connection is generous for a streamed transfer
+
+
+def download_hash(u, node_id):
+    session = u.new_session()
+    h = hashlib.sha256()
+    with session.get(u.url(f"files/{node_id}/content"), stream=True, timeout=600) as r:
+        assert r.status_code == 200
+        for block in r.iter_content(MiB):
+            h.update(block)
+    return h.hexdigest()
+
+
+@pytest.mark.timeout(900)
+def test_parallel_transfers_keep_memory_flat(server, user):
+    """8 concurrent 256 MiB uploads, then 8 concurrent downloads of one 256 MiB file: the server's
+    peak RSS grows by less than 128 MiB for each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    u = user(server)
+    warm = u.upload("warm-up.bin", b"w" * (4 * MiB))
+    assert download_hash(u, warm["id"]) == warm["sha256"]
+    baseline = server.peak_rss_kib()
+
+    def upload(i):
+        stream = CountingStream(256 * MiB, chunk=MiB)
+        r = u.upload_raw(f"parallel-{i}.bin", iter(stream), session=u.new_session(), timeout=600)
+        assert r.status_code == 201, r.text[:300]
+        assert r.json()["sha256"] == stream.hexdigest()
+        return r.json()
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        nodes = list(pool.map(upload, range(PARALLEL)))
+    grown = server.peak_rss_kib() - baseline
+    assert grown < PARALLEL_BUDGET_KIB, f"peak RSS grew by {grown // 1024} MiB during {PARALLEL} parallel uploads"
+
+    # Keep one file, free the disk of the others.
+    for node in nodes[1:]:
+        assert u.session.delete(u.url(f"files/{node['id']}"), timeout=60).status_code == 204
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        hashes = list(pool.map(lambda _: download_hash(u, nodes[0]["id"]), range(PARALLEL)))
+    assert hashes == [nodes[0]["sha256"]] * PARALLEL
+    grown = server.peak_rss_kib() - baseline
+    assert grown < PARALLEL_BUDGET_KIB, \
+        f"peak RSS grew by {grown // 1024} MiB during {PARALLEL} parallel downloads of a 256 MiB file"

@@ -121,3 +121,37 @@ def test_same_name_in_parallel(user):
     assert names == {f"race ({n}).txt" for n in range(1, 17)}, names
     listed = [n["name"] for n in u.list_all()]
     assert len(listed) == len(set(listed)) == 16 + 1 + 16
+
+
+def test_parallel_registration_of_one_email(module_server):
+    from conftest import register, unique_email
+
+    email = unique_email()
+    variants = [email, email.upper(), f" {email} "] * 3
+    with ThreadPoolExecutor(max_workers=len(variants)) as pool:
+        codes = sorted(r.status_code for r in pool.map(lambda e: register(module_server, e), variants))
+    assert codes == [201] + [409] * (len(variants) - 1), codes
+
+
+def test_crossing_folder_moves_never_make_a_cycle(user):
+    """Moving A into B and B into A at the same moment: at most one wins, and the tree stays a tree."""
+    u = user()
+    for round_ in range(10):
+        a = u.mkdir(f"a{round_}")
+        b = u.mkdir(f"b{round_}")
+        sessions = [u.new_session(), u.new_session()]
+        barrier = threading.Barrier(2)
+
+        def move(args):
+            session, node, target = args
+            barrier.wait()
+            return session.put(u.url(f"folders/{node['id']}"), json={"parent_id": target["id"]}, timeout=TIMEOUT)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            codes = sorted(r.status_code for r in pool.map(move, [(sessions[0], a, b), (sessions[1], b, a)]))
+        assert codes in ([200, 409], [409, 409]), codes
+    # Every folder is still reachable from the root (a cycle would cut it off).
+    reachable = {n["id"] for n in u.walk()}
+    assert len(reachable) == 20
+    for node in u.walk():
+        assert node["path"].count("/") <= 2, node["path"]

@@ -62,11 +62,17 @@ def test_first_start_creates_the_data_dir(server, user):
 
     u = user(server)
     node = u.upload("persist.txt", b"persisted")
+    revoked = login(server, u.email).json()["token"]
+    r = requests.post(u.api("/auth/logout"), headers={"Authorization": f"Bearer {revoked}"}, timeout=TIMEOUT)
+    assert r.status_code == 204
     server.restart()
     assert key.read_bytes() == key_bytes
     # The same token still works after a restart, and the data is there.
     r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
     assert r.status_code == 200 and r.content == b"persisted"
+    # A logout survives the restart.
+    r = requests.get(u.api("/auth/me"), headers={"Authorization": f"Bearer {revoked}"}, timeout=TIMEOUT)
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked", r.text
 
     # SIGINT stops it cleanly too.
     server.proc.send_signal(signal.SIGINT)
@@ -115,18 +121,44 @@ def test_sigkill_mid_upload(server, user):
     assert u.upload("after-crash.txt", b"fine")["size"] == 4
 
 
+@pytest.mark.timeout(300)
+def test_sigkill_mid_replace_keeps_the_old_content(server, user):
+    u = user(server)
+    old = b"the old content " + uuid.uuid4().bytes
+    node = u.upload("doc.bin", old)
+    stream = CountingStream(200 * MiB, chunk=MiB)
+    session = u.new_session()
+    t, result = run_in_thread(lambda: session.put(u.url(f"files/{node['id']}"), data=iter(stream),
+                                                  headers={"Content-Type": "application/octet-stream"},
+                                                  timeout=120))
+    assert wait_until(lambda: stream.sent >= 50 * MiB, timeout=120), f"only {stream.sent} bytes sent"
+    server.kill()
+    t.join(60)
+    assert "error" in result, result
+
+    server.restart()
+    after = u.get_node(node["id"]).json()
+    assert after["sha256"] == node["sha256"] and after["size"] == len(old) and after["etag"] == node["etag"]
+    r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+    assert r.status_code == 200 and r.content == old
+    assert_store_consistent(server, [u])
+
+
 # --------------------------------------------------------------------------- client hang-up
 
 
-def hang_up_mid_upload(u, name: str, chunked: bool) -> None:
+def hang_up_mid_upload(u, name: str, chunked: bool, replace_id=None) -> None:
     path = f"/api/v1/user/{u.id}/files/?name={urllib.parse.quote(name, safe='')}"
+    method = "POST"
+    if replace_id is not None:
+        path, method = f"/api/v1/user/{u.id}/files/{replace_id}", "PUT"
     headers = {"Authorization": f"Bearer {u.token}", "Content-Type": "application/octet-stream"}
     if chunked:
         headers["Transfer-Encoding"] = "chunked"
     else:
         headers["Content-Length"] = str(10_000_000)
     with socket.create_connection(("127.0.0.1", u.server.port), timeout=10) as s:
-        s.sendall(http_request_head("POST", path, f"127.0.0.1:{u.server.port}", headers))
+        s.sendall(http_request_head(method, path, f"127.0.0.1:{u.server.port}", headers))
         block = os.urandom(64 * 1024)
         for _ in range(16):  # 1 MiB
             if chunked:
@@ -151,6 +183,20 @@ def test_client_hangs_up_mid_upload(module_server, user, chunked):
     assert module_server.tmp_files() == []
     # The server carries on.
     assert u.upload("after-hang-up.txt", b"ok")["size"] == 2
+
+
+def test_client_hangs_up_mid_replace(module_server, user):
+    u = user()
+    old = b"keep me " + uuid.uuid4().bytes
+    node = u.upload("doc.bin", old)
+    hang_up_mid_upload(u, "unused", chunked=False, replace_id=node["id"])
+    assert wait_until(lambda: module_server.tmp_files() == [], timeout=10), module_server.tmp_files()
+    time.sleep(0.3)
+    after = u.get_node(node["id"]).json()
+    assert after["sha256"] == node["sha256"] and after["etag"] == node["etag"]
+    r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+    assert r.content == old
+    assert [n["name"] for n in u.list_all()] == ["doc.bin"]
 
 
 # --------------------------------------------------------------------------- SIGTERM

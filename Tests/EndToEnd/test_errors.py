@@ -113,8 +113,9 @@ def test_duplicate_email_case_insensitive(module_server):
     assert register(module_server, f"{local}@example.com").status_code == 201
     for variant in (f"{local.upper()}@EXAMPLE.COM", f"  {local}@Example.com  ", f"{local}@example.com"):
         assert_error(register(module_server, variant), 409, "email_taken")
-    r = login(module_server, f"{local.upper()}@Example.Com")
-    assert r.status_code == 200, r.text
+    for variant in (f"{local.upper()}@Example.Com", f"  {local}@example.com\t"):
+        r = login(module_server, variant)
+        assert r.status_code == 200, (variant, r.text)
 
 
 def test_bad_credentials_same_answer(module_server):
@@ -215,6 +216,13 @@ def test_secret_key_env_and_token_expiry(tmp_path_factory):
         good = make_jwt(claims, key.encode())
         r = requests.get(me, headers={"Authorization": f"Bearer {good}"}, timeout=TIMEOUT)
         assert r.status_code == 200, r.text  # the key from the environment signs tokens
+        # Tokens the server could not have issued: no exp, no jti, an unknown user.
+        no_exp = {k: v for k, v in claims.items() if k != "exp"}
+        no_jti = {k: v for k, v in claims.items() if k != "jti"}
+        stranger = str(uuid.uuid4())
+        for bad in (no_exp, no_jti, {**claims, "sub": stranger, "id": stranger}):
+            r = requests.get(me, headers={"Authorization": f"Bearer {make_jwt(bad, key.encode())}"}, timeout=TIMEOUT)
+            assert_error(r, 401)
         expired = make_jwt({**claims, "iat": now - 100, "exp": now - 50}, key.encode())
         assert_error(requests.get(me, headers={"Authorization": f"Bearer {expired}"}, timeout=TIMEOUT), 401,
                      "token_expired")
@@ -240,6 +248,26 @@ def test_login_throttling(server):
     assert_error(r, 429, "too_many_attempts")
     # ...but one attacked account does not lock out the others from the same address.
     assert login(server, bystander, PASSWORD).status_code == 200
+
+
+@pytest.mark.timeout(300)
+def test_login_throttling_per_address(server):
+    """About 100 failures from one address lock that address out, whatever the e-mail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    victims = [unique_email() for _ in range(10)]
+    fresh = unique_email()
+    assert register(server, fresh).status_code == 201
+
+    def ten_failures(email):
+        return [login(server, email, "not the password").status_code for _ in range(10)]
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = [c for batch in pool.map(ten_failures, victims) for c in batch]
+    assert codes == [401] * 100, codes
+    r = login(server, fresh, PASSWORD)
+    assert_error(r, 429, "too_many_attempts")
+    assert int(r.headers["Retry-After"]) > 0
 
 
 # --------------------------------------------------------------------------- names
@@ -387,6 +415,25 @@ def test_bad_request_codes(user):
     got["multipart without file part"] = assert_error(r, 400)["code"]
     wrong = {k: v for k, v in got.items() if v != "bad_request"}
     assert not wrong, f"expected bad_request, got: {wrong}"
+
+
+def test_cursor_only_valid_for_its_listing(user):
+    """docs/api.md section 6: a cursor is valid only with the parent_id, sort and order that produced it."""
+    u = user()
+    for name in ("f.txt", "g.txt", "h.txt"):
+        u.upload(name, b"x")
+    folder = u.mkdir("elsewhere")
+    u.upload("inside.txt", b"i", folder["id"])
+    cursor = u.list_page(limit=1).json()["next_cursor"]
+    assert cursor
+    accepted = {}
+    for params in ({"sort": "size"}, {"order": "desc"}, {"parent_id": folder["id"]}):
+        r = u.list_page(limit=1, cursor=cursor, **params)
+        if r.status_code != 400:
+            accepted[str(params)] = (r.status_code, r.text[:200])
+        else:
+            assert_error(r, 400)
+    assert not accepted, f"a root/name/asc cursor was accepted for: {accepted}"
 
 
 def test_parent_errors(user):

@@ -182,6 +182,25 @@ def test_curl_upload(module_server, user, tmp_path):
     assert r.content == data2
 
 
+def test_json_and_form_bodies_are_capped(module_server, user):
+    """Only uploads stream; a huge JSON or form body is refused (413) instead of being buffered."""
+    u = user()
+    baseline = module_server.peak_rss_kib()
+    big = json.dumps({"fullname": "x" * (32 * MiB), "email": "big@example.com", "password": "p" * 8,
+                      "password_conf": "p" * 8}).encode()
+    r = requests.post(u.api("/auth/register"), data=big, headers={"Content-Type": "application/json"},
+                      timeout=TIMEOUT)
+    assert_error(r, 413, "payload_too_large")
+    r = u.session.post(u.url("folders/"), data=big, headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+    assert_error(r, 413, "payload_too_large")
+    r = requests.post(u.api("/auth/login"), data=iter(CountingStream(32 * MiB)),
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=TIMEOUT)
+    assert_error(r, 413, "payload_too_large")
+    grown = module_server.peak_rss_kib() - baseline
+    assert grown < 16 * 1024, f"peak RSS grew by {grown // 1024} MiB"
+    assert u.list_all() == []
+
+
 # --------------------------------------------------------------------------- quota
 
 
@@ -217,3 +236,22 @@ def test_quota(quota_server, user):
     assert_error(u.upload_raw("one-more.bin", b"x"), 507, "quota_exceeded")
     assert u.session.delete(u.url(f"files/{first['id']}"), timeout=TIMEOUT).status_code == 204
     assert u.upload("second.bin", os.urandom(60_000))["size"] == 60_000
+
+
+def test_quota_holds_under_parallel_uploads(quota_server, user):
+    """Eight 30 KB uploads at once against a 100 KiB quota: at most three fit, whatever the timing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    u = user(quota_server)
+
+    def upload(i):
+        return u.upload_raw(f"p{i}.bin", os.urandom(30_000), session=u.new_session())
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(upload, range(8)))
+    codes = sorted(r.status_code for r in responses)
+    assert set(codes) <= {201, 507}, codes
+    assert codes.count(201) == 3, codes
+    used = u.session.get(u.api("/auth/me"), timeout=TIMEOUT).json()["used_bytes"]
+    assert used == 90_000 <= 100 * 1024
+    assert len(u.list_all()) == 3

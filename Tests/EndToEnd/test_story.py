@@ -252,6 +252,21 @@ def test_listing_order_and_paging(user):
     listed = u.list_all(sort="date_modified", limit=3)
     assert [i["is_folder"] for i in listed] == [True, True] + [False] * 5
 
+    # Keyset paging: deleting the item a cursor points after does not disturb the next page.
+    r = u.list_page(limit=3)
+    first_page = r.json()["items"]
+    cursor = r.json()["next_cursor"]
+    anchor = first_page[-1]
+    assert anchor["name"] == "a.txt"
+    assert u.session.delete(u.url(f"files/{anchor['id']}"), timeout=TIMEOUT).status_code == 204
+    rest = []
+    while cursor:
+        r = u.list_page(limit=3, cursor=cursor)
+        assert r.status_code == 200, r.text
+        rest += [i["name"] for i in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+    assert rest == ["B.txt", "c.txt", "Same.txt", "same.txt"], rest
+
     # A folder's children through /folders/<id> take the list query too.
     for n in range(3):
         u.upload(f"inner{n}.txt", b"x", folder_a["id"])
@@ -431,6 +446,15 @@ def test_rename_and_move(tree):
     assert r.json()["etag"] != node["etag"]  # a move changes the etag too
     assert [i["id"] for i in u.list_all(other["id"])] == [report["id"]]
     assert u.list_all(year["id"]) == []
+    # Folder sizes follow the move.
+    assert u.get_node(work["id"]).json()["size"] == 0
+    assert u.get_node(other["id"]).json()["size"] == len(u.report_data)
+
+    # Renaming to its own name, or moving to where it is, is not a conflict.
+    r = u.session.put(u.url(f"files/{report['id']}"), json={"name": "report.txt", "parent_id": other["id"]},
+                      timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "report.txt"
 
     r = u.session.put(u.url(f"files/{report['id']}"), json={"parent_id": None}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
@@ -497,6 +521,25 @@ def test_replace_content(tree):
     # The old content is no longer referenced by anything: gone from storage.
     assert not u.server.blob_path(report["sha256"]).exists()
     assert u.server.blob_path(sha256_hex(new)).exists()
+
+
+def test_folder_if_match(tree):
+    u, work, year, report = tree
+    stale = u.get_node(work["id"]).json()["etag"]  # (adding children may have changed it since mkdir)
+    r = u.session.put(u.url(f"folders/{work['id']}"), json={"name": "Job"}, headers={"If-Match": stale},
+                      timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    current = r.json()["etag"]
+    assert current != stale
+    r = u.session.put(u.url(f"folders/{work['id']}"), json={"name": "Work"}, headers={"If-Match": stale},
+                      timeout=TIMEOUT)
+    assert_error(r, 412, "precondition_failed")
+    r = u.session.delete(u.url(f"folders/{work['id']}"), headers={"If-Match": stale}, timeout=TIMEOUT)
+    assert_error(r, 412, "precondition_failed")
+    assert u.get_node(report["id"]).json()["path"] == "/Job/2026/report.pdf"
+    r = u.session.delete(u.url(f"folders/{work['id']}"), headers={"If-Match": current}, timeout=TIMEOUT)
+    assert r.status_code == 204
+    assert_error(u.get_node(report["id"]), 404, "not_found")
 
 
 def test_delete_folder_recursively(tree):

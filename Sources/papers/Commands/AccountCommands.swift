@@ -46,7 +46,14 @@ struct Login: AsyncParsableCommand {
             guard let email = email ?? Console.ask("E-mail: "), !email.isEmpty else { throw CLIFailure(.usage, "no e-mail given") }
             let password = try readPassword(fromStdin: passwordStdin, prompt: "Password: ")
             let client = APIClient(server: url)
-            let answer = try await client.login(email: email, password: password)
+            let answer: LoginResponse
+            do {
+                answer = try await client.login(email: email, password: password)
+            } catch let error as ClientError {
+                // Wrong credentials: the server's own words, without "run papers login".
+                if case .sessionExpired(let message) = error { throw CLIFailure(.auth, message) }
+                throw error
+            }
             let session = Session(
                 server: client.server, email: email.trimmingCharacters(in: .whitespaces).lowercased(), token: answer.token,
                 userId: answer.userId, expiresAt: answer.expiresAt)
@@ -66,12 +73,13 @@ struct Logout: AsyncParsableCommand {
     func run() async throws {
         try await runReportingFailures {
             let context = try ClientContext.load()
-            defer { context.store.clear() }
             do {
                 try await context.client.logout()
             } catch let error as ClientError where error.status == 401 {
                 // Already unusable: forgetting it is all that is left to do.
             }
+            // Kept when the server could not be reached, so the token can still be revoked later.
+            context.store.clear()
             Console.out("Logged out of \(context.session.server).")
         }
     }

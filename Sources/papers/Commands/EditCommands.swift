@@ -20,7 +20,7 @@ struct MakeFolder: AsyncParsableCommand {
             if parents {
                 var current: Node?
                 for component in target.components {
-                    current = try await Put.folder(named: component, in: current?.id, client: client)
+                    current = try await client.folder(named: component, in: current?.id)
                 }
                 folder = current!
             } else {

@@ -70,7 +70,7 @@ struct Put: AsyncParsableCommand {
             if !json, !options.quiet { Console.out("\(source) → \(node.path)") }
             return [node]
         }
-        let folder = try await Self.folder(named: name, in: folderId, client: client)
+        let folder = try await client.folder(named: name, in: folderId)
         var nodes: [Node] = []
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch {
@@ -88,15 +88,6 @@ struct Put: AsyncParsableCommand {
             nodes += try await upload(path, into: folder.id, as: nil, client: client, conflict: conflict)
         }
         return nodes
-    }
-
-    /// The folder of that name in `parentId`, made when missing.
-    static func folder(named name: String, in parentId: String?, client: APIClient) async throws -> Node {
-        if let existing = try await client.child(named: name.precomposedStringWithCanonicalMapping, in: parentId) {
-            guard existing.isFolder else { throw CLIFailure(.conflict, "\(existing.path) exists and is a file") }
-            return existing
-        }
-        return try await client.createFolder(name: name, in: parentId)
     }
 }
 

@@ -1,0 +1,160 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// The login or registration form.
+public struct LoginForm: Sendable, Equatable {
+    public enum Field: Int, Sendable, CaseIterable {
+        case server, fullname, email, password, confirmation
+    }
+
+    public var isRegistration = false
+    public var server: LineEditor
+    public var fullname = LineEditor()
+    public var email: LineEditor
+    public var password = LineEditor()
+    public var confirmation = LineEditor()
+    public var focus: Field
+    public var error: String?
+    public var notice: String?
+    public var isBusy = false
+
+    public init(server: String, email: String = "") {
+        self.server = LineEditor(server)
+        self.email = LineEditor(email)
+        focus = server.isEmpty ? .server : (email.isEmpty ? .email : .password)
+    }
+
+    /// The fields shown, in order.
+    public var fields: [Field] {
+        isRegistration ? [.server, .fullname, .email, .password, .confirmation] : [.server, .email, .password]
+    }
+
+    public func editor(_ field: Field) -> LineEditor {
+        switch field {
+        case .server: return server
+        case .fullname: return fullname
+        case .email: return email
+        case .password: return password
+        case .confirmation: return confirmation
+        }
+    }
+
+    public mutating func edit(_ field: Field, _ change: (inout LineEditor) -> Void) {
+        switch field {
+        case .server: change(&server)
+        case .fullname: change(&fullname)
+        case .email: change(&email)
+        case .password: change(&password)
+        case .confirmation: change(&confirmation)
+        }
+    }
+
+    /// Puts the cursor in the first empty field.
+    public mutating func focusFirstEmpty() {
+        focus = fields.first { editor($0).text.isEmpty } ?? fields.last!
+    }
+}
+
+/// A prompt for a line of text (rename, new folder, paths, filter).
+public struct Prompt: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable {
+        case rename(nodeId: String)
+        case makeFolder
+        case move(nodeIds: [String])
+        case uploadPath
+        case filter
+    }
+
+    public var purpose: Purpose
+    public var title: String
+    public var editor: LineEditor
+    public var completions: [String] = []
+    public var error: String?
+}
+
+/// A question answered with y (default No).
+public struct Confirmation: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable {
+        case delete(nodeIds: [String])
+        case quit
+    }
+
+    public var purpose: Purpose
+    public var message: String
+}
+
+/// What covers the panes, if anything.
+public enum Overlay: Sendable, Equatable {
+    case help(scroll: Int)
+    case prompt(Prompt)
+    case confirm(Confirmation)
+    case queue(cursor: Int)
+    case preview(title: String, lines: [String])
+}
+
+/// One upload or download in the queue.
+public struct Transfer: Sendable, Equatable, Identifiable {
+    public enum Direction: Sendable, Equatable { case upload, download }
+    public enum Phase: Sendable, Equatable {
+        case queued, running, done
+        case failed(String)
+        case cancelled
+    }
+
+    public var id: Int
+    public var direction: Direction
+    public var name: String
+    /// Upload: local paths and the remote folder id (`nil`: root). Download: nodes and the local folder.
+    public var localPaths: [String]
+    public var nodes: [Node]
+    public var remoteFolderId: String?
+    public var localFolder: String
+    public var phase: Phase = .queued
+    public var progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
+
+    public var isActive: Bool { phase == .queued || phase == .running }
+}
+
+/// Everything the client shows and knows, changed only by `reduce`.
+public struct AppState: Sendable, Equatable {
+    public enum Screen: Sendable, Equatable {
+        case login(LoginForm)
+        case browser
+    }
+
+    public enum Focus: Sendable, Equatable { case remote, local }
+
+    public var screen: Screen
+    public var session: Session?
+    public var keyMap: KeyMap
+    public var remote = RemotePane()
+    public var local: LocalPane
+    public var showLocal = false
+    public var focus: Focus = .remote
+    public var overlay: Overlay?
+    public var status: String?
+    public var statusIsError = false
+    public var unreachable = false
+    public var transfers: [Transfer] = []
+    public var nextTransferId = 1
+    public var width = 80
+    public var height = 24
+    public var shouldQuit = false
+
+    public init(session: Session?, server: String, localPath: String, keyMap: KeyMap = .standard) {
+        self.session = session
+        self.keyMap = keyMap
+        local = LocalPane(path: localPath)
+        if session != nil {
+            screen = .browser
+        } else {
+            screen = .login(LoginForm(server: server))
+        }
+    }
+
+    public var activeTransfers: Int { transfers.filter(\.isActive).count }
+
+    /// Rows of list the panes have (screen minus header, borders, status and key bar).
+    public var listRows: Int { max(1, height - 5) }
+}

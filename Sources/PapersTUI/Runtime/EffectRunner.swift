@@ -1,0 +1,187 @@
+import Foundation
+import PapersClient
+import PapersCore
+import Synchronization
+
+/// Runs effects off the UI loop (network, disk, transfers) and sends their results back as actions.
+final class EffectRunner: Sendable {
+    private let send: @Sendable (Action) -> Void
+    private let sessionStore: SessionStore
+    private let state = Mutex(RunnerState())
+
+    private struct RunnerState {
+        var client: APIClient?
+        var controls: [Int: TransferControl] = [:]
+        var cancelled: Set<Int> = []
+        var transferChain: Task<Void, Never>?
+    }
+
+    init(session: Session?, sessionStore: SessionStore, send: @escaping @Sendable (Action) -> Void) {
+        self.send = send
+        self.sessionStore = sessionStore
+        state.withLock { $0.client = session.map { APIClient(server: $0.server, credentials: $0.credentials) } }
+    }
+
+    private var client: APIClient? { state.withLock { $0.client } }
+
+    func run(_ effect: Effect) {
+        switch effect {
+        case .quit:
+            return
+        case .saveSession(let session):
+            state.withLock { $0.client = APIClient(server: session.server, credentials: session.credentials) }
+            do { try sessionStore.save(session) } catch { send(.failed(error)) }
+        case .cancelTransfer(let id):
+            let control = state.withLock { s -> TransferControl? in
+                s.cancelled.insert(id)
+                return s.controls[id]
+            }
+            control?.cancel()
+        case .startTransfer(let transfer):
+            // One transfer at a time, in order; the rest wait as "queued".
+            state.withLock { s in
+                let previous = s.transferChain
+                s.transferChain = Task {
+                    await previous?.value
+                    await self.perform(.startTransfer(transfer))
+                }
+            }
+        default:
+            Task { await self.perform(effect) }
+        }
+    }
+
+    private func perform(_ effect: Effect) async {
+        switch effect {
+        case .login(let server, let email, let password):
+            let anonymous = APIClient(server: server)
+            do {
+                let answer = try await anonymous.login(email: email, password: password)
+                let session = Session(
+                    server: anonymous.server, email: email.lowercased(), token: answer.token, userId: answer.userId, expiresAt: answer.expiresAt)
+                send(.loggedIn(session))
+            } catch {
+                send(.loginFailed(Self.formMessage(error)))
+            }
+        case .register(let server, let fullname, let email, let password, let confirmation):
+            do {
+                _ = try await APIClient(server: server).register(
+                    fullname: fullname, email: email, password: password, passwordConfirmation: confirmation)
+                send(.registered(email: email))
+            } catch {
+                send(.loginFailed(Self.formMessage(error)))
+            }
+        case .loadFolder(let folderId, let cursor, let sort, let reversed, let generation):
+            guard let client else { return }
+            do {
+                let page = try await client.listPage(
+                    parentId: folderId, limit: 1000, cursor: cursor, sort: sort.rawValue, order: reversed ? "desc" : "asc")
+                send(.folderLoaded(generation: generation, nodes: page.items, nextCursor: page.nextCursor))
+            } catch {
+                send(.folderFailed(generation: generation, error))
+            }
+        case .makeFolder(let name, let parentId):
+            await report { client in
+                let folder = try await client.createFolder(name: name, in: parentId)
+                return "Created \(folder.path)/"
+            }
+        case .rename(let id, let name):
+            await report { client in
+                let node = try await client.edit(id: id, name: name)
+                return "Renamed to \(node.name)."
+            }
+        case .move(let ids, let destination):
+            await report { client in
+                let folder = try await client.resolve(RemotePath(destination.hasSuffix("/") ? destination : destination + "/"))
+                for id in ids { _ = try await client.edit(id: id, destination: folder.map { .folder($0.id) } ?? .root) }
+                return "Moved \(ids.count) item\(ids.count == 1 ? "" : "s") to \(folder?.path ?? "/")."
+            }
+        case .delete(let ids):
+            await report { client in
+                for id in ids { try await client.delete(id: id) }
+                return "Deleted \(ids.count) item\(ids.count == 1 ? "" : "s")."
+            }
+        case .listLocal(let path):
+            do {
+                send(.localListed(path: path, entries: try LocalFolder.list(path)))
+            } catch {
+                send(.localFailed(path: path, message: "\(path): \(error.message)"))
+            }
+        case .preview(let node):
+            guard let client else { return }
+            do {
+                let bytes = try await client.head(of: node, count: 1024)
+                let text = bytes.contains(0) ? "(binary content, \(ByteCount.grouped(node.size)) bytes)" : String(decoding: bytes, as: UTF8.self)
+                send(.previewLoaded(title: node.name, text: text))
+            } catch {
+                send(.failed(error))
+            }
+        case .complete(let text, let local):
+            if local {
+                send(.completions(LocalFolder.complete(text)))
+            } else if let client {
+                let path = RemotePath(text)
+                let prefix = text.hasSuffix("/") ? "" : (path.name ?? "")
+                let folder = text.hasSuffix("/") ? path : path.parent
+                let resolved: Node?
+                do { resolved = try await client.resolve(folder) } catch { return send(.completions([])) }
+                if let resolved, !resolved.isFolder { return send(.completions([])) }
+                guard let page = try? await client.listPage(parentId: resolved?.id, limit: 1000) else { return send(.completions([])) }
+                let base = folder.isRoot ? "/" : folder.description + "/"
+                send(.completions(page.items.filter { $0.isFolder && $0.name.hasPrefix(prefix) }.map { base + $0.name + "/" }))
+            }
+        case .retryAfter(let seconds):
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            send(.retry)
+        case .startTransfer(let transfer):
+            await TransferJob(transfer: transfer, client: client, runner: self).run()
+        case .saveSession, .cancelTransfer, .quit:
+            break
+        }
+    }
+
+    /// Runs a change and reports it as `.changed(message)` or `.failed(error)`.
+    private func report(_ work: (APIClient) async throws -> String) async {
+        guard let client else { return }
+        do {
+            send(.changed(message: try await work(client)))
+        } catch let error as ClientError {
+            send(.failed(error))
+        } catch {
+            send(.failed(.localIO(message: error.message)))
+        }
+    }
+
+    static func formMessage(_ error: ClientError) -> String {
+        switch error {
+        case .network(let message): return "Cannot reach the server: \(message)"
+        case .sessionExpired(let message): return message
+        default: return error.description
+        }
+    }
+
+    // MARK: For transfer jobs
+
+    func register(_ control: TransferControl, for id: Int) -> Bool {
+        state.withLock { s in
+            s.controls[id] = control
+            return !s.cancelled.contains(id)
+        }
+    }
+
+    func isCancelled(_ id: Int) -> Bool { state.withLock { $0.cancelled.contains(id) } }
+
+    func finished(_ id: Int, error: ClientError?) {
+        state.withLock { s in
+            s.controls[id] = nil
+            s.cancelled.remove(id)
+        }
+        send(.transferFinished(id: id, error: error))
+    }
+
+    func progress(_ id: Int, _ progress: TransferProgress) { send(.transferProgress(id: id, progress)) }
+}
+
+extension Error {
+    var message: String { (self as? LocalizedError)?.errorDescription ?? "\(self)" }
+}

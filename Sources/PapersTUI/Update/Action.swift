@@ -1,0 +1,43 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// Everything that can happen to the client: keys, and the results of effects.
+public enum Action: Sendable, Equatable {
+    case key(Key)
+    case resized(width: Int, height: Int)
+    case loggedIn(Session)
+    case registered(email: String)
+    case loginFailed(String)
+    case folderLoaded(generation: Int, nodes: [Node], nextCursor: String?)
+    case folderFailed(generation: Int, ClientError)
+    case changed(message: String)
+    case failed(ClientError)
+    case localListed(path: String, entries: [LocalEntry])
+    case localFailed(path: String, message: String)
+    case transferProgress(id: Int, TransferProgress)
+    case transferFinished(id: Int, error: ClientError?)
+    case previewLoaded(title: String, text: String)
+    case completions([String])
+    /// Time to try reaching the server again.
+    case retry
+}
+
+/// The I/O the reducer asks the runtime to do; results come back as actions.
+public enum Effect: Sendable, Equatable {
+    case login(server: String, email: String, password: String)
+    case register(server: String, fullname: String, email: String, password: String, confirmation: String)
+    case saveSession(Session)
+    case loadFolder(folderId: String?, cursor: String?, sort: SortKey, reversed: Bool, generation: Int)
+    case makeFolder(name: String, parentId: String?)
+    case rename(nodeId: String, name: String)
+    case move(nodeIds: [String], destination: String)
+    case delete(nodeIds: [String])
+    case listLocal(path: String)
+    case startTransfer(Transfer)
+    case cancelTransfer(id: Int)
+    case preview(Node)
+    case complete(text: String, local: Bool)
+    case retryAfter(seconds: Double)
+    case quit
+}

@@ -1,0 +1,135 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// Keys while a prompt, confirmation, help, preview or the transfer queue is open.
+func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    switch state.overlay {
+    case .help(let scroll):
+        switch key {
+        case .down, .character("j"): state.overlay = .help(scroll: scroll + 1)
+        case .up, .character("k"): state.overlay = .help(scroll: max(0, scroll - 1))
+        case .pageDown: state.overlay = .help(scroll: scroll + state.listRows)
+        case .pageUp: state.overlay = .help(scroll: max(0, scroll - state.listRows))
+        default: state.overlay = nil
+        }
+    case .preview:
+        state.overlay = nil
+    case .confirm(let confirmation):
+        state.overlay = nil
+        guard key == .character("y") || key == .character("Y") else {
+            state.status = "Cancelled."
+            state.statusIsError = false
+            return []
+        }
+        switch confirmation.purpose {
+        case .delete(let ids):
+            state.remote.marked = []
+            return [.delete(nodeIds: ids)]
+        case .quit:
+            state.shouldQuit = true
+            return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.quit]
+        }
+    case .queue(let cursor):
+        let count = state.transfers.count
+        switch key {
+        case .down, .character("j"): state.overlay = .queue(cursor: min(max(0, count - 1), cursor + 1))
+        case .up, .character("k"): state.overlay = .queue(cursor: max(0, cursor - 1))
+        case .escape, .character("x"):
+            if cursor < count, state.transfers[cursor].isActive { return [.cancelTransfer(id: state.transfers[cursor].id)] }
+            if key == .escape { state.overlay = nil }
+        case .character("r"):
+            // Retry a failed or cancelled transfer.
+            guard cursor < count, !state.transfers[cursor].isActive, state.transfers[cursor].phase != .done else { return [] }
+            var again = state.transfers[cursor]
+            again.id = state.nextTransferId
+            again.phase = .queued
+            again.progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
+            state.nextTransferId += 1
+            state.transfers.append(again)
+            return [.startTransfer(again)]
+        default: state.overlay = nil
+        }
+    case .prompt(var prompt):
+        return reducePromptKey(&state, &prompt, key)
+    case .none:
+        break
+    }
+    return []
+}
+
+private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ key: Key) -> [Effect] {
+    switch key {
+    case .escape:
+        state.overlay = nil
+        if prompt.purpose == .filter {
+            state.remote.filter = ""
+            state.remote.refilter()
+        }
+        return []
+    case .tab:
+        switch prompt.purpose {
+        case .uploadPath: return [.complete(text: prompt.editor.text, local: true)]
+        case .move: return [.complete(text: prompt.editor.text, local: false)]
+        default: return []
+        }
+    case .enter:
+        return submit(&state, prompt)
+    default:
+        guard prompt.editor.handle(key) else { return [] }
+        prompt.error = nil
+        prompt.completions = []
+        if prompt.purpose == .filter {
+            state.remote.filter = prompt.editor.text
+            state.remote.refilter()
+            state.remote.clampScroll(rows: state.listRows)
+        }
+        state.overlay = .prompt(prompt)
+        return []
+    }
+}
+
+private func submit(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
+    var prompt = prompt
+    let text = prompt.editor.text
+    switch prompt.purpose {
+    case .rename(let id):
+        do {
+            let name = try NodeName.validated(text)
+            state.overlay = nil
+            if let current = state.remote.items.first(where: { $0.id == id }), current.name == name { return [] }
+            return [.rename(nodeId: id, name: name)]
+        } catch {
+            prompt.error = error.message
+        }
+    case .makeFolder:
+        do {
+            let name = try NodeName.validated(text)
+            state.overlay = nil
+            return [.makeFolder(name: name, parentId: state.remote.folderId)]
+        } catch {
+            prompt.error = error.message
+        }
+    case .move(let ids):
+        guard text.hasPrefix("/") else {
+            prompt.error = "Give a folder path starting with /"
+            break
+        }
+        state.overlay = nil
+        state.remote.marked = []
+        return [.move(nodeIds: ids, destination: text)]
+    case .uploadPath:
+        let path = (text as NSString).expandingTildeInPath
+        guard !path.isEmpty else {
+            prompt.error = "Give a local path."
+            break
+        }
+        state.overlay = nil
+        return startUpload(&state, paths: [path])
+    case .filter:
+        state.overlay = nil
+        return []
+    }
+    state.overlay = .prompt(prompt)
+    return []
+}

@@ -1,0 +1,169 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// Results of effects.
+func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
+    switch action {
+    case .loggedIn(let session):
+        state.session = session
+        state.screen = .browser
+        state.unreachable = false
+        setStatus(&state, "Logged in as \(session.email).")
+        // The folder the user was in (a 401 keeps their place) is listed again.
+        var effects: [Effect] = [.saveSession(session)]
+        effects += reload(&state, keeping: state.remote.selected?.id ?? state.remote.reselect)
+        if state.showLocal { effects.append(.listLocal(path: state.local.path)) }
+        return effects
+    case .registered(let email):
+        guard case .login(var form) = state.screen else { return [] }
+        form.notice = "Account created for \(email)."
+        form.isRegistration = false
+        state.screen = .login(form)
+        return [.login(server: form.server.text, email: email, password: form.password.text)]
+    case .loginFailed(let message):
+        guard case .login(var form) = state.screen else { return [] }
+        form.isBusy = false
+        form.error = message
+        form.password.set("")
+        form.focus = .password
+        state.screen = .login(form)
+        return []
+    case .folderLoaded(let generation, let nodes, let next):
+        guard generation == state.remote.generation else { return [] }
+        state.unreachable = false
+        state.remote.append(nodes)
+        state.remote.nextCursor = next
+        state.remote.clampScroll(rows: state.listRows)
+        if let next {
+            return [
+                .loadFolder(
+                    folderId: state.remote.folderId, cursor: next, sort: state.remote.sort, reversed: state.remote.reversed,
+                    generation: generation)
+            ]
+        }
+        state.remote.isLoading = false
+        state.remote.reselect = nil
+        return []
+    case .folderFailed(let generation, let error):
+        guard generation == state.remote.generation else { return [] }
+        state.remote.isLoading = false
+        if case .server(404, _, _) = error, !state.remote.atRoot {
+            // The folder went away (deleted elsewhere): go up.
+            setStatus(&state, "\(state.remote.path) no longer exists.", error: true)
+            state.remote.trail.removeLast()
+            return reload(&state, keeping: nil)
+        }
+        return handle(&state, error)
+    case .changed(let message):
+        setStatus(&state, message)
+        return reload(&state, keeping: state.remote.selected?.id)
+    case .failed(let error):
+        return handle(&state, error)
+    case .localListed(let path, let entries):
+        let cameFrom = path == state.local.parentPath ? (state.local.path as NSString).lastPathComponent : nil
+        let keep = path == state.local.path ? state.local.selected?.name : cameFrom
+        state.local.path = path
+        state.local.entries = entries
+        state.local.error = nil
+        if path != state.local.path || keep == nil { state.local.cursor = 0 }
+        state.local.marked = state.local.marked.intersection(Set(entries.map(\.name)))
+        if let keep, let index = state.local.shown.firstIndex(where: { $0.name == keep }) {
+            state.local.cursor = index + (state.local.atRoot ? 0 : 1)
+        } else if keep == nil {
+            state.local.cursor = 0
+        }
+        state.local.move(by: 0, rows: state.listRows)
+        return []
+    case .localFailed(_, let message):
+        state.local.error = message
+        setStatus(&state, message, error: true)
+        return []
+    case .transferProgress(let id, let progress):
+        if let index = state.transfers.firstIndex(where: { $0.id == id }) {
+            state.transfers[index].phase = .running
+            state.transfers[index].progress = progress
+        }
+        return []
+    case .transferFinished(let id, let error):
+        guard let index = state.transfers.firstIndex(where: { $0.id == id }) else { return [] }
+        let transfer = state.transfers[index]
+        switch error {
+        case .none:
+            state.transfers[index].phase = .done
+            let verb = transfer.direction == .upload ? "Uploaded" : "Downloaded"
+            setStatus(&state, "\(verb) \(transfer.name).")
+        case .cancelled:
+            state.transfers[index].phase = .cancelled
+            setStatus(&state, "Cancelled \(transfer.name).")
+        case .some(let error):
+            state.transfers[index].phase = .failed(error.description)
+            if case .sessionExpired = error { return handle(&state, error) }
+            setStatus(&state, "\(transfer.name): \(error.description) (t to retry)", error: true)
+        }
+        if transfer.direction == .upload, transfer.remoteFolderId == state.remote.folderId {
+            return reload(&state, keeping: state.remote.selected?.id)
+        }
+        if transfer.direction == .download, state.showLocal, transfer.localFolder == state.local.path {
+            return [.listLocal(path: state.local.path)]
+        }
+        return []
+    case .previewLoaded(let title, let text):
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0).replacingOccurrences(of: "\t", with: "    ").replacingOccurrences(of: "\r", with: "")
+        }
+        state.overlay = .preview(title: title, lines: lines)
+        return []
+    case .completions(let candidates):
+        guard case .prompt(var prompt) = state.overlay else { return [] }
+        if candidates.count == 1 {
+            prompt.editor.set(candidates[0])
+            prompt.completions = []
+        } else if let common = commonPrefix(candidates), common.count > prompt.editor.text.count {
+            prompt.editor.set(common)
+            prompt.completions = candidates
+        } else {
+            prompt.completions = candidates
+        }
+        state.overlay = .prompt(prompt)
+        return []
+    case .retry:
+        guard state.unreachable, case .browser = state.screen else { return [] }
+        return reload(&state, keeping: state.remote.selected?.id ?? state.remote.reselect)
+    case .key, .resized:
+        return []
+    }
+}
+
+/// A failure from the server or the network: 401 back to the login form (place kept), no answer
+/// "server unreachable" with a retry, anything else the server's own words.
+func handle(_ state: inout AppState, _ error: ClientError) -> [Effect] {
+    switch error {
+    case .sessionExpired(let message):
+        var form = LoginForm(server: state.session?.server ?? "", email: state.session?.email ?? "")
+        form.error = "Your session has ended (\(message)). Log in again."
+        state.screen = .login(form)
+        state.overlay = nil
+        return []
+    case .network:
+        state.unreachable = true
+        setStatus(&state, "Server unreachable — retrying…", error: true)
+        return [.retryAfter(seconds: 2)]
+    default:
+        setStatus(&state, error.description, error: true)
+        return []
+    }
+}
+
+func setStatus(_ state: inout AppState, _ message: String, error: Bool = false) {
+    state.status = message
+    state.statusIsError = error
+}
+
+func commonPrefix(_ strings: [String]) -> String? {
+    guard var prefix = strings.first else { return nil }
+    for string in strings.dropFirst() {
+        while !string.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    return prefix
+}

@@ -1,0 +1,239 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// The whole behaviour of the client: a pure function from state and action to new state and the
+/// effects to run. No I/O here (termscp's blocking `update` is what froze its UI).
+public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    switch action {
+    case .key(let key):
+        if state.overlay != nil { return reduceOverlayKey(&state, key) }
+        if case .login = state.screen { return reduceLoginKey(&state, key) }
+        return reduceBrowserKey(&state, key)
+    case .resized(let width, let height):
+        state.width = width
+        state.height = height
+        state.remote.clampScroll(rows: state.listRows)
+        state.local.clampScroll(rows: state.listRows)
+        return []
+    default:
+        return reduceResult(&state, action)
+    }
+}
+
+/// What to do first: load the current folder, or show the login form.
+public func startEffects(_ state: inout AppState) -> [Effect] {
+    guard state.session != nil, case .browser = state.screen else { return [] }
+    return reload(&state, keeping: nil)
+}
+
+/// Starts a fresh listing of the current folder; the cursor returns to `keeping` when it shows up.
+func reload(_ state: inout AppState, keeping id: String?) -> [Effect] {
+    state.remote.generation += 1
+    state.remote.reset()
+    state.remote.reselect = id
+    state.remote.isLoading = true
+    return [
+        .loadFolder(
+            folderId: state.remote.folderId, cursor: nil, sort: state.remote.sort, reversed: state.remote.reversed,
+            generation: state.remote.generation)
+    ]
+}
+
+func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard let command = state.keyMap.command(for: key) else { return [] }
+    let rows = state.listRows
+    if state.focus == .local, state.showLocal, let effects = reduceLocalCommand(&state, command) { return effects }
+    switch command {
+    case .up: state.remote.move(by: -1, rows: rows)
+    case .down: state.remote.move(by: 1, rows: rows)
+    case .pageUp: state.remote.move(by: -rows, rows: rows)
+    case .pageDown: state.remote.move(by: rows, rows: rows)
+    case .top: state.remote.move(to: 0, rows: rows)
+    case .bottom: state.remote.move(to: state.remote.rowCount - 1, rows: rows)
+    case .open:
+        if state.remote.isOnParentRow { return goUp(&state) }
+        guard let node = state.remote.selected else { return [] }
+        guard node.isFolder else { return [.preview(node)] }
+        state.remote.trail.append(FolderRef(id: node.id, name: node.name))
+        state.remote.filter = ""
+        return reload(&state, keeping: nil)
+    case .back: return goUp(&state)
+    case .switchPane:
+        if state.showLocal { state.focus = state.focus == .remote ? .local : .remote }
+    case .help: state.overlay = .help(scroll: 0)
+    case .rename:
+        guard let node = state.remote.selected else { return [] }
+        state.overlay = .prompt(Prompt(purpose: .rename(nodeId: node.id), title: "Rename \(node.name) to", editor: LineEditor(node.name)))
+    case .view:
+        guard let node = state.remote.selected, !node.isFolder else { return [] }
+        return [.preview(node)]
+    case .toggleLocal:
+        state.showLocal.toggle()
+        state.focus = state.showLocal ? .local : .remote
+        if state.showLocal { return [.listLocal(path: state.local.path)] }
+    case .upload:
+        let paths = state.showLocal ? state.local.targets : []
+        if paths.isEmpty {
+            state.overlay = .prompt(Prompt(purpose: .uploadPath, title: "Upload local file or folder", editor: LineEditor(state.local.join(""))))
+            return []
+        }
+        state.local.marked = []
+        return startUpload(&state, paths: paths)
+    case .move:
+        let targets = state.remote.targets
+        guard !targets.isEmpty else { return [] }
+        let title = targets.count == 1 ? "Move \(targets[0].name) to folder" : "Move \(targets.count) items to folder"
+        state.overlay = .prompt(Prompt(purpose: .move(nodeIds: targets.map(\.id)), title: title, editor: LineEditor(state.remote.path)))
+    case .mkdir:
+        state.overlay = .prompt(Prompt(purpose: .makeFolder, title: "New folder in \(state.remote.path)", editor: LineEditor()))
+    case .delete:
+        let targets = state.remote.targets
+        guard !targets.isEmpty else { return [] }
+        let names = targets.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
+        let more = targets.count > 3 ? " and \(targets.count - 3) more" : ""
+        let folders = targets.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
+        state.overlay = .confirm(
+            Confirmation(
+                purpose: .delete(nodeIds: targets.map(\.id)),
+                message: "Delete \(targets.count) item\(targets.count == 1 ? "" : "s"): \(names)\(more)\(folders)?"))
+    case .download:
+        let nodes = state.remote.targets
+        guard !nodes.isEmpty else { return [] }
+        state.remote.marked = []
+        return startDownload(&state, nodes: nodes)
+    case .quit:
+        if state.activeTransfers > 0 {
+            state.overlay = .confirm(
+                Confirmation(purpose: .quit, message: "\(state.activeTransfers) transfer(s) still running. Quit and cancel them?"))
+            return []
+        }
+        state.shouldQuit = true
+        return [.quit]
+    case .mark:
+        guard let node = state.remote.selected else { return [] }
+        if state.remote.marked.contains(node.id) { state.remote.marked.remove(node.id) } else { state.remote.marked.insert(node.id) }
+        state.remote.move(by: 1, rows: rows)
+    case .markAll:
+        state.remote.marked = Set(state.remote.visible.map { state.remote.items[$0].id })
+    case .invertMarks:
+        let all = Set(state.remote.visible.map { state.remote.items[$0].id })
+        state.remote.marked = all.subtracting(state.remote.marked)
+    case .filter:
+        state.overlay = .prompt(Prompt(purpose: .filter, title: "Filter", editor: LineEditor(state.remote.filter)))
+    case .clearFilter:
+        if !state.remote.filter.isEmpty {
+            state.remote.filter = ""
+            state.remote.refilter()
+        } else if let running = state.transfers.first(where: { $0.phase == .running }) {
+            return [.cancelTransfer(id: running.id)]
+        }
+    case .sort:
+        state.remote.sort = state.remote.sort.next
+        state.status = "Sorted by \(state.remote.sort == .modified ? "modified" : state.remote.sort.rawValue)"
+        state.statusIsError = false
+        return reload(&state, keeping: state.remote.selected?.id)
+    case .reverseSort:
+        state.remote.reversed.toggle()
+        return reload(&state, keeping: state.remote.selected?.id)
+    case .toggleHidden:
+        state.remote.showHidden.toggle()
+        state.local.showHidden = state.remote.showHidden
+        state.remote.refilter()
+    case .refresh:
+        var effects = reload(&state, keeping: state.remote.selected?.id)
+        if state.showLocal { effects.append(.listLocal(path: state.local.path)) }
+        return effects
+    case .transfers:
+        state.overlay = .queue(cursor: 0)
+    case .cancelTransfer:
+        if let running = state.transfers.first(where: { $0.phase == .running }) { return [.cancelTransfer(id: running.id)] }
+    }
+    return []
+}
+
+func goUp(_ state: inout AppState) -> [Effect] {
+    guard !state.remote.atRoot else { return [] }
+    let left = state.remote.trail.removeLast()
+    state.remote.filter = ""
+    return reload(&state, keeping: left.id)
+}
+
+/// Navigation and marking in the local pane; `nil` for commands the remote side handles.
+func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]? {
+    let rows = state.listRows
+    switch command {
+    case .up: state.local.move(by: -1, rows: rows)
+    case .down: state.local.move(by: 1, rows: rows)
+    case .pageUp: state.local.move(by: -rows, rows: rows)
+    case .pageDown: state.local.move(by: rows, rows: rows)
+    case .top: state.local.move(to: 0, rows: rows)
+    case .bottom: state.local.move(to: state.local.rowCount - 1, rows: rows)
+    case .open:
+        if state.local.isOnParentRow { return [.listLocal(path: state.local.parentPath)] }
+        guard let entry = state.local.selected, entry.isFolder else { return [] }
+        return [.listLocal(path: state.local.join(entry.name))]
+    case .back:
+        guard !state.local.atRoot else { return [] }
+        return [.listLocal(path: state.local.parentPath)]
+    case .mark:
+        guard let entry = state.local.selected else { return [] }
+        if state.local.marked.contains(entry.name) { state.local.marked.remove(entry.name) } else { state.local.marked.insert(entry.name) }
+        state.local.move(by: 1, rows: rows)
+    case .markAll: state.local.marked = Set(state.local.shown.map(\.name))
+    case .invertMarks: state.local.marked = Set(state.local.shown.map(\.name)).subtracting(state.local.marked)
+    case .refresh: return [.listLocal(path: state.local.path)]
+    default: return nil
+    }
+    return []
+}
+
+func startUpload(_ state: inout AppState, paths: [String]) -> [Effect] {
+    let name = paths.count == 1 ? (paths[0] as NSString).lastPathComponent : "\(paths.count) items"
+    let transfer = Transfer(
+        id: state.nextTransferId, direction: .upload, name: name, localPaths: paths, nodes: [], remoteFolderId: state.remote.folderId,
+        localFolder: state.local.path)
+    state.nextTransferId += 1
+    state.transfers.append(transfer)
+    return [.startTransfer(transfer)]
+}
+
+func startDownload(_ state: inout AppState, nodes: [Node]) -> [Effect] {
+    let name = nodes.count == 1 ? nodes[0].name : "\(nodes.count) items"
+    let transfer = Transfer(
+        id: state.nextTransferId, direction: .download, name: name, localPaths: [], nodes: nodes, remoteFolderId: state.remote.folderId,
+        localFolder: state.local.path)
+    state.nextTransferId += 1
+    state.transfers.append(transfer)
+    return [.startTransfer(transfer)]
+}
+
+extension RemotePane {
+    mutating func move(by delta: Int, rows: Int) { move(to: cursor + delta, rows: rows) }
+
+    mutating func move(to row: Int, rows: Int) {
+        cursor = max(0, min(row, rowCount - 1))
+        clampScroll(rows: rows)
+    }
+
+    mutating func clampScroll(rows: Int) {
+        if cursor < scroll { scroll = cursor }
+        if cursor >= scroll + rows { scroll = cursor - rows + 1 }
+        scroll = max(0, min(scroll, max(0, rowCount - rows)))
+    }
+}
+
+extension LocalPane {
+    mutating func move(by delta: Int, rows: Int) { move(to: cursor + delta, rows: rows) }
+
+    mutating func move(to row: Int, rows: Int) {
+        cursor = max(0, min(row, rowCount - 1))
+        clampScroll(rows: rows)
+    }
+
+    mutating func clampScroll(rows: Int) {
+        if cursor < scroll { scroll = cursor }
+        if cursor >= scroll + rows { scroll = cursor - rows + 1 }
+        scroll = max(0, min(scroll, max(0, rowCount - rows)))
+    }
+}

@@ -1,0 +1,140 @@
+import PapersClient
+import PapersCore
+
+/// A centred dialog box; returns its inner origin and width.
+private func dialog(_ screen: inout ScreenBuffer, title: String, width: Int, height: Int, theme: Theme) -> (x: Int, y: Int, width: Int) {
+    let w = min(width, screen.width - 4)
+    let h = min(height, screen.height - 2)
+    let x = (screen.width - w) / 2
+    let y = max(1, (screen.height - h) / 2)
+    screen.fill(x: x, y: y, width: w, height: h, style: theme[.dialogText])
+    screen.box(x: x, y: y, width: w, height: h, title: title, style: theme[.dialogBorder], titleStyle: theme[.dialogBorder])
+    return (x + 2, y + 1, w - 4)
+}
+
+/// An input line with its caret; sets the screen cursor.
+private func inputLine(_ screen: inout ScreenBuffer, _ editor: LineEditor, x: Int, y: Int, width: Int, masked: Bool, focused: Bool, theme: Theme) {
+    let text = masked ? String(repeating: "•", count: editor.characters.count) : editor.text
+    let caretColumn = DisplayWidth.of(String((masked ? Array(text) : editor.characters).prefix(editor.caret)))
+    // Scroll the text so the caret stays visible.
+    var shown = text
+    var offset = 0
+    while caretColumn - offset >= width, let first = shown.first {
+        offset += DisplayWidth.of(first)
+        shown.removeFirst()
+    }
+    screen.fill(x: x, y: y, width: width, height: 1, style: theme[.dialogInput])
+    screen.write(shown, x: x, y: y, style: theme[.dialogInput], maxWidth: width)
+    if focused { screen.cursor = (x + caretColumn - offset, y) }
+}
+
+func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppState, theme: Theme) {
+    switch overlay {
+    case .help(let scroll):
+        let lines = Command.allCases.map { command -> (String, String) in
+            (state.keyMap.keys(for: command).map(\.description).joined(separator: " "), command.title)
+        }
+        let area = dialog(&screen, title: "Keys (↑↓ scroll, any other key closes)", width: 64, height: screen.height - 2, theme: theme)
+        let visible = screen.height - 4
+        let start = min(scroll, max(0, lines.count - visible))
+        for (i, (keys, title)) in lines.dropFirst(start).prefix(visible).enumerated() {
+            screen.write(DisplayWidth.fit(keys, to: 22), x: area.x, y: area.y + i, style: theme[.helpKey])
+            screen.write(title, x: area.x + 23, y: area.y + i, style: theme[.helpText], maxWidth: area.width - 23)
+        }
+    case .prompt(let prompt):
+        let extra = prompt.completions.isEmpty ? 0 : min(6, prompt.completions.count) + 1
+        let area = dialog(&screen, title: prompt.title, width: 60, height: 6 + extra, theme: theme)
+        inputLine(&screen, prompt.editor, x: area.x, y: area.y + 1, width: area.width, masked: false, focused: true, theme: theme)
+        if let error = prompt.error {
+            screen.write(DisplayWidth.truncate(error, to: area.width), x: area.x, y: area.y + 2, style: theme[.dialogError])
+        }
+        for (i, candidate) in prompt.completions.prefix(6).enumerated() {
+            screen.write(DisplayWidth.truncate(candidate, to: area.width), x: area.x, y: area.y + 3 + i, style: theme[.dialogText])
+        }
+        let hint = prompt.purpose == .uploadPath || isMove(prompt.purpose) ? "Enter OK · Esc cancel · Tab complete" : "Enter OK · Esc cancel"
+        screen.write(hint, x: area.x, y: area.y + 3 + extra, style: theme[.dialogButton], maxWidth: area.width)
+    case .confirm(let confirmation):
+        let area = dialog(&screen, title: "Confirm", width: 60, height: 7, theme: theme)
+        let words = wrap(confirmation.message, width: area.width)
+        for (i, line) in words.prefix(3).enumerated() {
+            screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText])
+        }
+        screen.write("[y] Yes    [N] No", x: area.x, y: area.y + 4, style: theme[.dialogButton])
+    case .queue(let cursor):
+        let area = dialog(&screen, title: "Transfers (x/Esc cancel · r retry · t close)", width: 70, height: screen.height - 4, theme: theme)
+        if state.transfers.isEmpty { screen.write("No transfers yet.", x: area.x, y: area.y, style: theme[.dialogText]) }
+        for (i, transfer) in state.transfers.enumerated().prefix(screen.height - 6) {
+            let arrow = transfer.direction == .upload ? "↑" : "↓"
+            let phase: String
+            switch transfer.phase {
+            case .queued: phase = "queued"
+            case .running:
+                let percent = transfer.progress.total.map { $0 > 0 ? " \(transfer.progress.bytes * 100 / $0)%" : "" } ?? ""
+                phase = "running\(percent) \(ByteCount.human(Int64(transfer.progress.bytesPerSecond)))/s"
+            case .done: phase = "done"
+            case .failed(let message): phase = "failed: \(message)"
+            case .cancelled: phase = "cancelled"
+            }
+            let style = i == cursor ? theme[.paneSelected] : theme[.dialogText]
+            screen.fill(x: area.x, y: area.y + i, width: area.width, height: 1, style: style)
+            screen.write("\(arrow) " + DisplayWidth.fit(transfer.name, to: 24) + " " + phase, x: area.x, y: area.y + i, style: style, maxWidth: area.width)
+        }
+    case .preview(let title, let lines):
+        let area = dialog(&screen, title: title + " (any key closes)", width: screen.width - 4, height: screen.height - 2, theme: theme)
+        for (i, line) in lines.prefix(screen.height - 4).enumerated() {
+            screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText], maxWidth: area.width)
+        }
+    }
+}
+
+private func isMove(_ purpose: Prompt.Purpose) -> Bool {
+    if case .move = purpose { return true }
+    return false
+}
+
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+        let candidate = current.isEmpty ? String(word) : current + " " + word
+        if DisplayWidth.of(candidate) > width, !current.isEmpty {
+            lines.append(current)
+            current = String(word)
+        } else {
+            current = candidate
+        }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines.map { DisplayWidth.truncate($0, to: width) }
+}
+
+func drawLogin(_ screen: inout ScreenBuffer, _ form: LoginForm, theme: Theme) {
+    let fields = form.fields
+    let title = form.isRegistration ? "Papers — create an account" : "Papers — log in"
+    let area = dialog(&screen, title: title, width: 64, height: fields.count * 2 + 7, theme: theme)
+    for (i, field) in fields.enumerated() {
+        let y = area.y + 1 + i * 2
+        let label: String
+        switch field {
+        case .server: label = "Server"
+        case .fullname: label = "Full name"
+        case .email: label = "E-mail"
+        case .password: label = "Password"
+        case .confirmation: label = "Confirm"
+        }
+        screen.write(DisplayWidth.fit(label, to: 10), x: area.x, y: y, style: theme[field == form.focus ? .helpKey : .dialogText])
+        inputLine(
+            &screen, form.editor(field), x: area.x + 11, y: y, width: area.width - 11, masked: field == .password || field == .confirmation,
+            focused: field == form.focus, theme: theme)
+    }
+    let messageY = area.y + 1 + fields.count * 2
+    if form.isBusy {
+        screen.write(form.isRegistration ? "Creating the account…" : "Logging in…", x: area.x, y: messageY, style: theme[.dialogText])
+    } else if let error = form.error {
+        screen.write(DisplayWidth.truncate(error, to: area.width), x: area.x, y: messageY, style: theme[.dialogError])
+    } else if let notice = form.notice {
+        screen.write(DisplayWidth.truncate(notice, to: area.width), x: area.x, y: messageY, style: theme[.dialogText])
+    }
+    let hint = form.isRegistration ? "Tab next · Enter create · Ctrl-N log in instead · Esc quit" : "Tab next · Enter log in · Ctrl-N new account · Esc quit"
+    screen.write(hint, x: area.x, y: messageY + 2, style: theme[.dialogButton], maxWidth: area.width)
+}

@@ -1,0 +1,201 @@
+import Foundation
+import PapersClient
+import PapersCore
+
+/// Draws the whole screen for a state: header, the two panes, status line and key bar, and any
+/// overlay — or the login form. Pure: the same state and size give the same buffer.
+public func render(_ state: AppState, theme: Theme) -> ScreenBuffer {
+    var screen = ScreenBuffer(width: state.width, height: state.height)
+    guard state.width >= 60, state.height >= 16 else {
+        let notice = "Terminal too small: need 60×16, have \(state.width)×\(state.height)"
+        screen.write(DisplayWidth.truncate(notice, to: state.width), x: 0, y: 0, style: theme[.statusWarning])
+        return screen
+    }
+    switch state.screen {
+    case .login(let form):
+        drawLogin(&screen, form, theme: theme)
+    case .browser:
+        drawHeader(&screen, state, theme: theme)
+        let leftWidth = state.width / 2
+        drawRemotePane(&screen, state, x: 0, width: leftWidth, theme: theme)
+        if state.showLocal {
+            drawLocalPane(&screen, state, x: leftWidth, width: state.width - leftWidth, theme: theme)
+        } else {
+            drawProperties(&screen, state, x: leftWidth, width: state.width - leftWidth, theme: theme)
+        }
+        drawStatus(&screen, state, theme: theme)
+        drawKeyBar(&screen, state, theme: theme)
+        if let overlay = state.overlay { drawOverlay(&screen, overlay, state, theme: theme) }
+    }
+    return screen
+}
+
+private func drawHeader(_ screen: inout ScreenBuffer, _ state: AppState, theme: Theme) {
+    screen.fill(x: 0, y: 0, width: screen.width, height: 1, style: theme[.headerBar])
+    let x = screen.write(" papers ", x: 0, y: 0, style: theme[.headerTitle])
+    if let session = state.session {
+        let host = session.server.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
+        screen.write(" \(session.email) @ \(host)", x: x, y: 0, style: theme[.headerBar], maxWidth: screen.width - x - 8)
+    }
+    screen.write("? help ", x: screen.width - 7, y: 0, style: theme[.headerBar])
+}
+
+/// One list row: name on the left, a right-aligned column on the right.
+private func listRow(_ name: String, _ column: String, width: Int) -> String {
+    let columnWidth = 10
+    let nameWidth = max(1, width - columnWidth - 1)
+    let padded = String(repeating: " ", count: max(0, columnWidth - DisplayWidth.of(column))) + column
+    return DisplayWidth.fit(name, to: nameWidth) + " " + padded
+}
+
+private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: Int, width: Int, theme: Theme) {
+    let pane = state.remote
+    let active = state.focus == .remote || !state.showLocal
+    let height = screen.height - 3
+    var title = pane.path
+    if !pane.filter.isEmpty { title += "  [/\(pane.filter)]" }
+    screen.box(
+        x: x, y: 1, width: width, height: height, title: title, style: theme[active ? .paneActiveBorder : .paneBorder],
+        titleStyle: theme[.paneTitle])
+    let inner = width - 2
+    let rows = state.listRows
+    for row in 0..<rows {
+        let index = pane.scroll + row
+        guard index < pane.rowCount else { break }
+        let y = 2 + row
+        let text: String
+        var style = theme[.paneItem]
+        if !pane.atRoot, index == 0 {
+            text = listRow("..", "", width: inner)
+            style = theme[.paneFolder]
+        } else {
+            let node = pane.items[pane.visible[index - (pane.atRoot ? 0 : 1)]]
+            text = listRow(node.isFolder ? node.name + "/" : node.name, ByteCount.human(node.size), width: inner)
+            if node.isFolder { style = theme[.paneFolder] }
+            if pane.marked.contains(node.id) { style = theme[.paneMarked] }
+        }
+        if index == pane.cursor { style = active ? theme[.paneSelected] : theme[.paneDim] }
+        screen.fill(x: x + 1, y: y, width: inner, height: 1, style: style)
+        screen.write(text, x: x + 1, y: y, style: style, maxWidth: inner)
+    }
+    if pane.rowCount == 0, !pane.isLoading {
+        screen.write(pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)", x: x + 2, y: 2, style: theme[.paneDim])
+    }
+    // Position and loading counter in the bottom border.
+    var footer = pane.rowCount > 0 ? " \(min(pane.cursor + 1, pane.rowCount))/\(pane.rowCount) " : ""
+    if pane.isLoading { footer = " loading… \(ByteCount.grouped(Int64(pane.items.count))) " + footer }
+    if !pane.marked.isEmpty { footer = " \(pane.marked.count) marked " + footer }
+    if DisplayWidth.of(footer) < width - 2 {
+        screen.write(footer, x: x + width - 1 - DisplayWidth.of(footer), y: height, style: theme[.paneScroll])
+    }
+}
+
+private func drawLocalPane(_ screen: inout ScreenBuffer, _ state: AppState, x: Int, width: Int, theme: Theme) {
+    let pane = state.local
+    let active = state.focus == .local
+    let height = screen.height - 3
+    screen.box(
+        x: x, y: 1, width: width, height: height, title: "Local: " + pane.path, style: theme[active ? .paneActiveBorder : .paneBorder],
+        titleStyle: theme[.paneTitle])
+    let inner = width - 2
+    let shown = pane.shown
+    for row in 0..<state.listRows {
+        let index = pane.scroll + row
+        guard index < pane.rowCount else { break }
+        var style = theme[.paneItem]
+        let text: String
+        if !pane.atRoot, index == 0 {
+            text = listRow("..", "", width: inner)
+            style = theme[.paneFolder]
+        } else {
+            let entry = shown[index - (pane.atRoot ? 0 : 1)]
+            text = listRow(entry.isFolder ? entry.name + "/" : entry.name, entry.isFolder ? "" : ByteCount.human(entry.size), width: inner)
+            if entry.isFolder { style = theme[.paneFolder] }
+            if pane.marked.contains(entry.name) { style = theme[.paneMarked] }
+        }
+        if index == pane.cursor { style = active ? theme[.paneSelected] : theme[.paneDim] }
+        screen.fill(x: x + 1, y: 2 + row, width: inner, height: 1, style: style)
+        screen.write(text, x: x + 1, y: 2 + row, style: style, maxWidth: inner)
+    }
+    if let error = pane.error { screen.write(DisplayWidth.truncate(error, to: inner - 2), x: x + 2, y: 2, style: theme[.statusError]) }
+}
+
+private func drawProperties(_ screen: inout ScreenBuffer, _ state: AppState, x: Int, width: Int, theme: Theme) {
+    let height = screen.height - 3
+    screen.box(x: x, y: 1, width: width, height: height, title: "Properties", style: theme[.paneBorder], titleStyle: theme[.paneTitle])
+    let inner = width - 2
+    guard let node = state.remote.selected else {
+        let text = state.remote.isOnParentRow ? "Parent folder" : (state.remote.isLoading ? "Loading…" : "Nothing selected")
+        screen.write(text, x: x + 2, y: 2, style: theme[.paneDim], maxWidth: inner - 2)
+        return
+    }
+    let rows: [(String, String)] = [
+        ("Name", node.name),
+        ("Kind", node.isFolder ? "folder" : "file · \(node.mimeType)"),
+        ("Size", "\(ByteCount.human(node.size)) (\(ByteCount.grouped(node.size)) bytes)"),
+        ("SHA-256", node.sha256 ?? "—"),
+        ("Created", shortTime(node.dateCreated)),
+        ("Modified", shortTime(node.dateModified)),
+        ("Path", node.path),
+        ("ID", node.id),
+        ("ETag", node.etag),
+    ]
+    for (i, (key, value)) in rows.enumerated() where 2 + i < height {
+        screen.write(DisplayWidth.fit(key, to: 10), x: x + 2, y: 2 + i, style: theme[.propertiesKey])
+        screen.write(DisplayWidth.truncate(value, to: inner - 12), x: x + 12, y: 2 + i, style: theme[.propertiesValue])
+    }
+}
+
+func shortTime(_ rfc3339: String) -> String {
+    String(rfc3339.prefix(16)).replacingOccurrences(of: "T", with: " ")
+}
+
+private func drawStatus(_ screen: inout ScreenBuffer, _ state: AppState, theme: Theme) {
+    let y = screen.height - 2
+    if let transfer = state.transfers.first(where: { $0.phase == .running }) {
+        let arrow = transfer.direction == .upload ? "↑" : "↓"
+        var x = screen.write(" \(arrow) " + DisplayWidth.truncate(transfer.name, to: 20) + " ", x: 0, y: y, style: theme[.progressText])
+        let progress = transfer.progress
+        if let total = progress.total, total > 0 {
+            let fraction = min(1, Double(progress.bytes) / Double(total))
+            let bar = 16
+            let filled = Int(fraction * Double(bar))
+            x = screen.write(String(repeating: "█", count: filled), x: x, y: y, style: theme[.progressBar])
+            x = screen.write(String(repeating: "░", count: bar - filled), x: x, y: y, style: theme[.progressTrack])
+            x = screen.write(" \(Int(fraction * 100))%", x: x, y: y, style: theme[.progressText])
+        } else {
+            x = screen.write(ByteCount.human(progress.bytes), x: x, y: y, style: theme[.progressText])
+        }
+        var tail = "  \(ByteCount.human(Int64(progress.bytesPerSecond)))/s"
+        if let left = progress.secondsLeft {
+            let seconds = Int(left.rounded())
+            tail += "  ETA \(seconds / 60):" + (seconds % 60 < 10 ? "0" : "") + "\(seconds % 60)"
+        }
+        let queued = state.transfers.filter { $0.phase == .queued }.count
+        if queued > 0 { tail += "  +\(queued) queued" }
+        tail += "  (Esc cancel)"
+        screen.write(tail, x: x, y: y, style: theme[.progressText], maxWidth: screen.width - x)
+    } else if let status = state.status {
+        let style = theme[state.statusIsError ? .statusError : .statusInfo]
+        screen.fill(x: 0, y: y, width: screen.width, height: 1, style: style)
+        screen.write(" " + DisplayWidth.truncate(status, to: screen.width - 2), x: 0, y: y, style: style)
+    }
+}
+
+private func drawKeyBar(_ screen: inout ScreenBuffer, _ state: AppState, theme: Theme) {
+    let y = screen.height - 1
+    var byKey: [Int: Command] = [:]
+    for command in Command.allCases {
+        if let n = state.keyMap.functionKey(for: command), byKey[n] == nil { byKey[n] = command }
+    }
+    var x = 0
+    for n in 1...10 {
+        guard let command = byKey[n] else { continue }
+        let label = command.title
+        let needed = (n > 1 ? 1 : 0) + String(n).count + DisplayWidth.of(label)
+        if x + needed > screen.width { break }
+        if n > 1 { x = screen.write(" ", x: x, y: y, style: theme[.keybarLabel]) }
+        x = screen.write(String(n), x: x, y: y, style: theme[.keybarKey])
+        x = screen.write(label, x: x, y: y, style: theme[.keybarLabel])
+    }
+}

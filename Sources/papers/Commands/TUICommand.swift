@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PapersClient
+import PapersServer
+import PapersTUI
+
+/// `papers` / `papers tui`: the two-pane terminal file manager.
+struct TUI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "The terminal file manager (the default command).",
+        discussion: """
+            With no --server (and no PAPERS_SERVER), it uses the saved session's server when it answers, and
+            otherwise starts the bundled server on a free loopback port over the default data directory
+            ($XDG_DATA_HOME/papers) and talks to it over HTTP.
+            Keys: $XDG_CONFIG_HOME/papers/keys.toml. Themes: default, light, monochrome, high-contrast, or a path.
+            """)
+
+    @Option(help: "Server URL, e.g. http://files.example.com:8080.") var server: String?
+    @Option(help: "Theme name or path to a .toml (NO_COLOR selects monochrome).") var theme: String?
+    @Option(help: "Data directory of the bundled server (default $XDG_DATA_HOME/papers).") var data: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let chosenTheme: Theme
+        let keyMap: KeyMap
+        do {
+            chosenTheme = try Theme.select(requested: theme, environment: environment)
+            keyMap = try KeyMap.load(path: SessionStore.configDirectory() + "/keys.toml")
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(CLIExit.usage.rawValue)
+        }
+        let store = SessionStore.standard()
+        var session = store.load()
+        var url = server ?? environment["PAPERS_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        var bundled: BundledServer?
+        if let given = url {
+            if session.map({ APIClient(server: $0.server).server }) != APIClient(server: given).server { session = nil }
+        } else if let saved = session, await Self.answers(saved.server) {
+            url = saved.server
+        } else {
+            let started = try await BundledServer.start(dataDirectory: data ?? ServerConfiguration.defaultDataDirectory())
+            bundled = started
+            url = started.url
+            // The bundled server keeps its signing key in its data directory, so a session made with an
+            // earlier bundled server (another port) is still valid here.
+            if let saved = session, Self.isLoopback(saved.server) {
+                session?.server = started.url
+                try? store.save(session!)
+            } else {
+                session = nil
+            }
+        }
+        let state = AppState(
+            session: session, server: url ?? "", localPath: FileManager.default.currentDirectoryPath, keyMap: keyMap)
+        let runtime = Runtime(terminal: NcursesTerminal(), theme: chosenTheme, state: state, sessionStore: store)
+        let signals = [SIGTERM, SIGINT, SIGHUP].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { runtime.requestStop() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let outcome: Result<AppState, any Error> = await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: Result { try runtime.run() })
+            }.start()
+        }
+        await bundled?.stop()
+        do {
+            _ = try outcome.get()
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(CLIExit.localIO.rawValue)
+        }
+    }
+
+    static func answers(_ server: String) async -> Bool {
+        (try? await APIClient(server: server).health()) != nil
+    }
+
+    static func isLoopback(_ server: String) -> Bool {
+        let host = URLComponents(string: APIClient(server: server).server)?.host ?? ""
+        return host == "127.0.0.1" || host == "localhost" || host == "::1"
+    }
+}
+
+/// The server started inside the TUI's process, on a free loopback port, silent (its log would
+/// draw over the screen).
+struct BundledServer {
+    let url: String
+    let task: Task<Void, any Error>
+
+    static func start(dataDirectory: String) async throws -> BundledServer {
+        var configuration = ServerConfiguration(dataDirectory: dataDirectory)
+        configuration.port = 0
+        configuration.logLevel = .critical
+        var logger = Logger(label: "papers-bundled")
+        logger.logLevel = .critical
+        if let key = ProcessInfo.processInfo.environment["PAPERS_SECRET_KEY"], !key.isEmpty { configuration.secretKey = Array(key.utf8) }
+        let dependencies = try await AppDependencies.open(configuration, logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = buildApplication(dependencies, logger: logger) { port in continuation.yield(port) }
+        let task = Task { try await app.run() }
+        var port = 0
+        for await value in ports {
+            port = value
+            break
+        }
+        return BundledServer(url: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
