@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,10 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAPERS_BIN = os.environ.get("PAPERS_BIN", str(REPO_ROOT / ".build" / "debug" / "papers"))
+if os.sep in PAPERS_BIN:
+    PAPERS_BIN = os.path.abspath(PAPERS_BIN)  # a relative path means relative to where pytest was started
+else:
+    PAPERS_BIN = shutil.which(PAPERS_BIN) or PAPERS_BIN  # a bare name is looked up on PATH
 
 PASSWORD = "correct horse battery"
 API = "/api/v1"

@@ -50,7 +50,7 @@ public struct KeyDecoder: Sendable {
 
     static func single(_ c: Character) -> Key {
         switch c {
-        case "\r", "\n": return .enter
+        case "\r", "\n", "\r\n": return .enter
         case "\t": return .tab
         case "\u{7F}", "\u{08}": return .backspace
         default:
