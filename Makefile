@@ -24,9 +24,9 @@ debug: deps
 serve: build
 	.build/release/papers serve --data "$(DATA)"
 
-# The terminal client arrives with its own issue; until then `make run` starts the server in the foreground.
+# The terminal client over the bundled server (started in-process on a free loopback port).
 run: build
-	.build/release/papers serve --data "$(DATA)"
+	.build/release/papers tui --data "$(DATA)"
 
 test: deps test-unit test-e2e
 
