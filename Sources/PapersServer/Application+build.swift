@@ -21,6 +21,7 @@ public struct AppDependencies: Sendable {
     public static func open(_ configuration: ServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws
         -> AppDependencies
     {
+        MemoryTuning.apply()
         let dir = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let blobs = try DiskBlobStore(root: dir)

@@ -402,19 +402,21 @@ BAD_LIST_QUERIES = ({"limit": 0}, {"limit": 1001}, {"sort": "colour"}, {"order":
                     {"cursor": "not-a-cursor!!"})
 
 
-def test_bad_request_codes(user):
+def test_bad_parameters_are_validation_errors_naming_the_field(user):
     """docs/api.md (errors table, 9.6, 9.7, 9.16): a bad limit, sort, order or cursor, an unknown
-    on_conflict, and a multipart body without a `file` part are 400 `bad_request`."""
+    on_conflict, and a multipart body without a `file` part are 400 `validation_failed`, with
+    `fields` naming the parameter."""
     u = user()
     got = {}
     for params in BAD_LIST_QUERIES:
-        got[f"list {params}"] = assert_error(u.list_page(**params), 400)["code"]
-    got["upload on_conflict=explode"] = assert_error(u.upload_raw("a.txt", b"x", on_conflict="explode"), 400)["code"]
-    got["mkdir on_conflict=explode"] = assert_error(u.mkdir_raw("a", on_conflict="explode"), 400)["code"]
+        got[f"list {params}"] = (assert_error(u.list_page(**params), 400), next(iter(params)))
+    got["upload on_conflict=explode"] = (assert_error(u.upload_raw("a.txt", b"x", on_conflict="explode"), 400), "on_conflict")
+    got["mkdir on_conflict=explode"] = (assert_error(u.mkdir_raw("a", on_conflict="explode"), 400), "on_conflict")
     r = u.session.post(u.url("files/"), files={"other": ("x.txt", b"d")}, timeout=TIMEOUT)
-    got["multipart without file part"] = assert_error(r, 400)["code"]
-    wrong = {k: v for k, v in got.items() if v != "bad_request"}
-    assert not wrong, f"expected bad_request, got: {wrong}"
+    got["multipart without file part"] = (assert_error(r, 400), "file")
+    wrong = {k: body for k, (body, field) in got.items()
+             if body["code"] != "validation_failed" or field not in (body.get("fields") or {})}
+    assert not wrong, f"expected validation_failed naming the field, got: {wrong}"
 
 
 def test_cursor_only_valid_for_its_listing(user):

@@ -30,7 +30,7 @@ from typing import Callable, Optional, Union
 import pytest
 import requests
 
-from conftest import API, PAPERS_BIN, PASSWORD, TIMEOUT, Server, User, new_user
+from conftest import API, PAPERS_BIN, TIMEOUT, Server, User, new_user
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
@@ -356,8 +356,8 @@ def test_tui_story(tui_server, make_tui, tui_env):
 
     # 4. F7: a new folder Inbox.
     tui.keys("F7")
-    tui.wait_for_screen("New folder in /Docs")
-    assert dialog_input(tui.screen(), "New folder in /Docs") == ""
+    screen = tui.wait_for_screen("New folder in /Docs")
+    assert dialog_input(screen, "New folder in /Docs") == "", framed(screen)
     tui.type("Inbox")
     tui.wait_for_screen(lambda s: dialog_input(s, "New folder in /Docs") == "Inbox", what="Inbox typed")
     tui.keys("Enter")
@@ -419,7 +419,7 @@ def test_tui_story(tui_server, make_tui, tui_env):
     tui.wait_for_screen(lambda s: "Delete 1 item" not in s and "Cancelled" in s, what="the refusal")
     time.sleep(0.3)  # a wrongly sent delete would have had time to land
     assert node_in(user, docs["id"], "notes.bin") is not None, "n deleted the file"
-    assert "notes.bin" in pane_rows(tui.screen())
+    tui.wait_for_screen(lambda s: "notes.bin" in pane_rows(s) and prop(s, "Name") == "notes.bin", what="notes.bin kept")
     tui.keys("F8")
     tui.wait_for_screen("Delete 1 item: notes.bin?")
     tui.keys("y")
@@ -510,8 +510,9 @@ def test_tui_revoked_session_returns_to_login_form_and_keeps_place(tui_server, m
     token = json.loads(session_file.read_text())["token"]
 
     tui = make_tui(tui_server.base_url).start()
-    tui.wait_for_screen(lambda s: "Projects/" in pane_rows(s), timeout=15, what="the browser (no form)")
-    assert "Papers — log in" not in tui.screen()
+    screen = tui.wait_for_screen(lambda s: s if "Projects/" in pane_rows(s) else None, timeout=15,
+                                 what="the browser (no form)")
+    assert "Papers — log in" not in screen
     select(tui, "Projects/")
     tui.keys("Enter")
     tui.wait_for_screen(lambda s: left_pane_title(s) == "/Projects" and "b.txt" in pane_rows(s), what="/Projects")

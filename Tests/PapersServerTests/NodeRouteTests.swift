@@ -105,7 +105,10 @@ import Testing
             let cursor = try #require(page["next_cursor"] as? String)
             let mismatched = try await ada.call(.get, "/files/?limit=2&sort=size&cursor=\(cursor)")
             #expect(mismatched.status == .badRequest)
-            let last = try await ada.call(.get, "/files/?limit=6").object()
+            let other = try await ada.mkdir("other")["id"] as! String
+            let foreign = try await ada.call(.get, "/files/?limit=2&parent_id=\(other)&cursor=\(cursor)")
+            #expect(foreign.status == .badRequest, "a cursor only works for the folder that made it")
+            let last = try await ada.call(.get, "/files/?limit=7").object()
             #expect(last["next_cursor"] is NSNull)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import NIOPosix
 import PapersCore
 
@@ -8,7 +9,6 @@ import PapersCore
 struct ContentController {
     let store: any MetadataStore
     let blobs: DiskBlobStore
-    let fileIO = FileIO(threadPool: .singleton)
 
     func download(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
@@ -48,12 +48,25 @@ struct ContentController {
         }
     }
 
+    /// Streams a byte range of a blob. The file is opened before the response starts, so content
+    /// deleted meanwhile still streams whole (POSIX keeps an open file alive).
     private func load(_ path: String, range: ClosedRange<Int>, context: AppRequestContext) async throws -> ResponseBody {
-        do {
-            return try await fileIO.loadFile(path: path, range: range, context: context)
-        } catch {
-            // The node is committed but its content is gone: the data directory was damaged.
-            throw StoreError.blobMissing
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // The node is committed but its content is gone: the data directory was damaged.
+        guard descriptor >= 0 else { throw StoreError.blobMissing }
+        let file = BlobReader(descriptor: descriptor)
+        return ResponseBody(contentLength: range.count) { writer in
+            defer { file.close() }
+            var offset = Int64(range.lowerBound)
+            let end = Int64(range.upperBound) + 1
+            while offset < end {
+                let count = Int(min(Int64(BlobReader.chunk), end - offset))
+                let buffer = try await file.read(count: count, at: offset)
+                guard buffer.readableBytes > 0 else { throw StoreError.blobMissing }
+                offset += Int64(buffer.readableBytes)
+                try await writer.write(buffer)
+            }
+            try await writer.finish(nil)
         }
     }
 
@@ -69,4 +82,26 @@ struct ContentController {
             return t == "*" || t == ours
         }
     }
+}
+
+/// Reads an open blob in chunks on NIO's thread pool (disk reads never block the event loop).
+final class BlobReader: Sendable {
+    static let chunk = 256 * 1024
+    let descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func read(count: Int, at offset: Int64) async throws -> ByteBuffer {
+        let descriptor = self.descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+                max(0, pread(descriptor, raw.baseAddress, count, off_t(offset)))
+            }
+            _ = n
+            return buffer
+        }
+    }
+
+    func close() { Foundation.close(descriptor) }
 }

@@ -174,9 +174,16 @@ struct UploadController {
         return apiError
     }
 
-    /// A limit overrun while streaming also closes the connection; other errors pass through.
+    /// A limit overrun while streaming closes the connection; a body cut off by the client (it hung
+    /// up, or sent garbage) is a 400 nobody will read: nothing was stored either way.
     private static func uploadFailure(_ error: any Error) -> any Error {
-        guard let uploadError = error as? UploadError, var apiError = APIError.from(uploadError) else { return error }
+        guard let uploadError = error as? UploadError else {
+            if error is APIError { return error }
+            return APIError(
+                .badRequest, code: "upload_interrupted", message: "The upload was cut off before its end; nothing was stored.",
+                headers: [.connection: "close"])
+        }
+        guard var apiError = APIError.from(uploadError) else { return error }
         if case .checksumMismatch = uploadError { return apiError }
         apiError.headers[.connection] = "close"
         return apiError

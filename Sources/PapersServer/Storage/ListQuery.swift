@@ -37,6 +37,8 @@ public struct ListQuery: Sendable, Equatable {
 /// Sent to clients as an opaque base64url string. Keyset pagination: each page is an index range
 /// scan, so page 1,000 of a folder costs what page 1 costs.
 public struct ListCursor: Sendable, Equatable, Codable {
+    /// The folder listed: a cursor is only good for the listing that made it.
+    var folderId: String
     var sort: String
     var order: String
     var isFolder: Bool
@@ -47,10 +49,11 @@ public struct ListCursor: Sendable, Equatable, Codable {
     var id: String
 
     enum CodingKeys: String, CodingKey {
-        case sort = "s", order = "o", isFolder = "f", number = "v", sortName = "k", name = "n", id = "i"
+        case folderId = "p", sort = "s", order = "o", isFolder = "f", number = "v", sortName = "k", name = "n", id = "i"
     }
 
     init(query: ListQuery, last: NodeRecord) {
+        folderId = last.parentId ?? ""
         sort = query.sort.rawValue
         order = query.order.rawValue
         isFolder = last.isFolder

@@ -38,7 +38,8 @@ public protocol MetadataStore: Sendable {
     func hasChild(folderId: String, name: String) async throws -> Bool
     /// The child of a folder (`nil`: the root) with exactly this name. Throws `.nodeNotFound`, `.notAFolder`.
     func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord?
-    /// A page of a folder's children, folders first. Throws `.nodeNotFound`, `.notAFolder`.
+    /// A page of a folder's children, folders first. Throws `.nodeNotFound`, `.notAFolder`, and
+    /// `ValidationError` (field `cursor`) for a cursor made by another folder's listing.
     func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage
     /// Throws `.nodeNotFound`, `.notAFolder`, `.nameConflict`.
     func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord

@@ -56,6 +56,9 @@ extension SQLiteMetadataStore {
     public func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
         try await database.read { db in
             let folder = try Self.located(db, Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder))
+            if let after = query.after, after.folderId != folder.id {
+                throw ValidationError(field: "cursor", message: "This cursor belongs to another folder's listing.")
+            }
             var items = try Self.page(db, parentId: folder.id, query: query)
             var next: ListCursor?
             if items.count > query.limit {
