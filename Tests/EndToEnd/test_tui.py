@@ -91,8 +91,11 @@ class Tui:
 
     def close(self) -> None:
         if self.started:
+            socket_path = self.tmux("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
             self.tmux("kill-server", check=False)
             self.started = False
+            if socket_path.endswith(self.socket):
+                Path(socket_path).unlink(missing_ok=True)
 
     # -- input
 

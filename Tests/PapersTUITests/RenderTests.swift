@@ -39,17 +39,6 @@ import Testing
         var state = Fixtures.browsing(Self.awkward)
         state.press(.down)
         let screen = render(state, theme: .fallback)
-        let expected = """
-             papers  ada@example.com @ 127.0.0.1:8080                               ? help
-            ┌ / ───────────────────────────────────┐┌ Properties ──────────────────────────┐
-            │drafts/                       3.4 KB││ Name      report.pdf                 │
-            │report.pdf                   47.1 KB││ Kind      file · text/plain          │
-            │日本語のメモ.txt                 12 B││ Size      47.1 KB (48,213 bytes)     │
-            │café crème.txt                1.0 MB││ SHA-256   9f86d0819f86d0819f86d081…  │
-            │🎉 party.png                   4.7 GB││ Created   2026-11-25 22:40           │
-            │a very long name a very lon…   1 B││ Modified  2026-11-25 22:41           │
-            """
-        _ = expected
         // Row by row: the header, both boxes' top edges, and each item's name and size column.
         #expect(screen.row(0).hasPrefix(" papers  ada@example.com @ 127.0.0.1:8080"))
         #expect(screen.row(0).hasSuffix("? help "))
@@ -57,12 +46,12 @@ import Testing
         #expect(screen.row(1).contains("┐┌ Properties ─"))
         #expect(screen.row(1).hasSuffix("┐"))
         let rows = (2...7).map { screen.row($0) }
-        #expect(rows[0].hasPrefix("│drafts/") && rows[0].contains("3.4 KB│"))
-        #expect(rows[1].hasPrefix("│report.pdf") && rows[1].contains("47.1 KB│"))
-        #expect(rows[2].hasPrefix("│日本語のメモ.txt") && rows[2].contains("12 B│"))
-        #expect(rows[3].hasPrefix("│café crème.txt") && rows[3].contains("1.0 MB│"))
-        #expect(rows[4].hasPrefix("│🎉 party.png") && rows[4].contains("4.7 GB│"))
-        #expect(rows[5].hasPrefix("│a very long name") && rows[5].contains("…"))
+        #expect(rows[0].hasPrefix("│ drafts/") && rows[0].contains("3.4 KB │"))
+        #expect(rows[1].hasPrefix("│ report.pdf") && rows[1].contains("47.1 KB │"))
+        #expect(rows[2].hasPrefix("│ 日本語のメモ.txt") && rows[2].contains("12 B │"))
+        #expect(rows[3].hasPrefix("│ café crème.txt") && rows[3].contains("1.0 MB │"))
+        #expect(rows[4].hasPrefix("│ 🎉 party.png") && rows[4].contains("4.7 GB │"))
+        #expect(rows[5].hasPrefix("│ a very long name") && rows[5].contains("…"))
         for y in 0..<24 { #expect(DisplayWidth.of(screen.row(y)) == 80, "row \(y) is \(DisplayWidth.of(screen.row(y))) columns") }
         // The properties of the selected item.
         #expect(screen.row(2).contains("Name      report.pdf"))
@@ -72,7 +61,7 @@ import Testing
         #expect(screen.row(8).contains("Path      /report.pdf"))
         // The bottom border counts, the key bar comes from the key map.
         #expect(screen.row(21).contains(" 2/6 ┘"))
-        #expect(screen.row(23).hasPrefix("1Help 2Rename 3View 4Local 5Upload 6Move 7Mkdir 8Delete 9Download 10Quit"))
+        #expect(screen.row(23).hasPrefix(" 1Help 2Rename 3View 4Local 5Upload 6Move 7Mkdir 8Delete 9Download 10Quit"))
         // The selection bar has the selected style, across the pane.
         #expect(screen[1, 3].style == Theme.fallback[.paneSelected])
         #expect(screen[30, 3].style == Theme.fallback[.paneSelected])
@@ -88,10 +77,10 @@ import Testing
         #expect(screen.row(13).contains(" 6/6 ┘"))
         // Long names are cut with an ellipsis inside the pane; the border stays.
         let longRow = screen.row(7)
-        #expect(longRow.hasPrefix("│a very long"))
+        #expect(longRow.hasPrefix("│ a very long"))
         #expect(longRow.contains("…"))
         #expect(Array(longRow)[29] == "│")
-        #expect(screen.row(15).hasPrefix("1Help 2Rename 3View 4Local 5Upload 6Move 7Mkdir 8Delete"))
+        #expect(screen.row(15).hasPrefix(" 1Help 2Rename 3View 4Local 5Upload 6Move 7Mkdir 8Delete"))
     }
 
     @Test func tooSmallSaysSo() {
@@ -140,6 +129,7 @@ import Testing
         #expect(help.contains("f2 r"))
         #expect(help.contains("Rename"))
         #expect(!help.contains("ctrl-r R"), "the last commands are below the fold at 24 rows")
+        #expect(help.contains("more"), "and the overlay says so")
         state.press(.pageDown)
         #expect(render(state, theme: .fallback).text.contains("ctrl-r R"))
         state.press(.escape)

@@ -37,9 +37,13 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         let area = dialog(&screen, title: "Keys (↑↓ scroll, any other key closes)", width: 64, height: screen.height - 2, theme: theme)
         let visible = screen.height - 4
         let start = min(scroll, max(0, lines.count - visible))
-        for (i, (keys, title)) in lines.dropFirst(start).prefix(visible).enumerated() {
+        let more = start + visible < lines.count
+        for (i, (keys, title)) in lines.dropFirst(start).prefix(more ? visible - 1 : visible).enumerated() {
             screen.write(DisplayWidth.fit(keys, to: 22), x: area.x, y: area.y + i, style: theme[.helpKey])
             screen.write(title, x: area.x + 23, y: area.y + i, style: theme[.helpText], maxWidth: area.width - 23)
+        }
+        if more {
+            screen.write("↓ \(lines.count - start - visible + 1) more", x: area.x, y: area.y + visible - 1, style: theme[.helpKey])
         }
     case .prompt(let prompt):
         let extra = prompt.completions.isEmpty ? 0 : min(6, prompt.completions.count) + 1

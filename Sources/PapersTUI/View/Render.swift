@@ -35,17 +35,18 @@ private func drawHeader(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
     let x = screen.write(" papers ", x: 0, y: 0, style: theme[.headerTitle])
     if let session = state.session {
         let host = session.server.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
-        screen.write(" \(session.email) @ \(host)", x: x, y: 0, style: theme[.headerBar], maxWidth: screen.width - x - 8)
+        let account = DisplayWidth.truncate(" \(session.email) @ \(host)", to: screen.width - x - 8)
+        screen.write(account, x: x, y: 0, style: theme[.headerBar])
     }
     screen.write("? help ", x: screen.width - 7, y: 0, style: theme[.headerBar])
 }
 
-/// One list row: name on the left, a right-aligned column on the right.
+/// One list row: a space, the name, and a right-aligned column with a space after it.
 private func listRow(_ name: String, _ column: String, width: Int) -> String {
     let columnWidth = 10
-    let nameWidth = max(1, width - columnWidth - 1)
+    let nameWidth = max(1, width - columnWidth - 3)
     let padded = String(repeating: " ", count: max(0, columnWidth - DisplayWidth.of(column))) + column
-    return DisplayWidth.fit(name, to: nameWidth) + " " + padded
+    return " " + DisplayWidth.fit(name, to: nameWidth) + " " + padded + " "
 }
 
 private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: Int, width: Int, theme: Theme) {
@@ -192,9 +193,9 @@ private func drawKeyBar(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
     for n in 1...10 {
         guard let command = byKey[n] else { continue }
         let label = command.title
-        let needed = (n > 1 ? 1 : 0) + String(n).count + DisplayWidth.of(label)
+        let needed = 1 + String(n).count + DisplayWidth.of(label)
         if x + needed > screen.width { break }
-        if n > 1 { x = screen.write(" ", x: x, y: y, style: theme[.keybarLabel]) }
+        x = screen.write(" ", x: x, y: y, style: theme[.keybarLabel])
         x = screen.write(String(n), x: x, y: y, style: theme[.keybarKey])
         x = screen.write(label, x: x, y: y, style: theme[.keybarLabel])
     }
