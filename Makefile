@@ -2,18 +2,28 @@
 SWIFT ?= swift
 DATA ?= $(HOME)/.local/share/papers
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux
+BENCH_PACKAGES := nginx-extras wrk curl
 PYTEST ?= python3 -m pytest
 
-.PHONY: deps build debug serve run test test-unit test-e2e bench clean
+.PHONY: deps bench-deps build debug serve run test test-unit test-e2e test-bench bench clean
 
-# Installs the system packages the build and the tests need, only those missing.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs system packages, only those missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+# What the build and the tests need.
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+# What the benchmark needs: nginx with WebDAV (the reference), wrk, curl.
+bench-deps:
+	$(call apt_install,$(BENCH_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c release --product papers
@@ -28,7 +38,7 @@ serve: build
 run: build
 	.build/release/papers tui --data "$(DATA)"
 
-test: deps test-unit test-e2e
+test: deps test-unit test-e2e test-bench
 
 test-unit:
 	$(SWIFT) build --build-tests
@@ -37,8 +47,13 @@ test-unit:
 test-e2e: debug
 	PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider
 
-bench:
-	@echo "make bench: the benchmark arrives with its own issue (#4)."
+# The benchmark once at a tiny size with the debug binary: proves the script works, measures nothing.
+test-bench: debug bench-deps
+	python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
+
+# Papers side by side with nginx, printed and written to bench/results/latest.md.
+bench: build bench-deps
+	python3 bench/run.py --papers $(CURDIR)/.build/release/papers
 
 clean:
 	rm -rf .build

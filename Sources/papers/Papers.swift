@@ -12,7 +12,7 @@ struct Papers: AsyncParsableCommand {
         version: PapersVersion.string,
         subcommands: [
             TUI.self, Serve.self, Register.self, Login.self, Logout.self, WhoAmI.self, List.self, Stat.self, Put.self, Get.self, MakeFolder.self,
-            Move.self, Remove.self,
+            Move.self, Remove.self, TUIBench.self,
         ],
         defaultSubcommand: TUI.self
     )

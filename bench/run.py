@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""make bench: Papers side by side with nginx (WebDAV, sendfile) on this machine, in one run.
+
+Starts `papers serve` and an nginx with a generated config, both on loopback over a temporary
+directory, runs each workload against both alternately (median of --runs, min-max shown), stops
+both by pid, and prints a Markdown table (also written to bench/results/latest.md) with the ratio
+Papers/nginx per row. Ratios from one run are what counts; absolute numbers are context.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1 << 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def peak_rss_mib(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
+
+
+def reset_peak(pid: int) -> None:
+    """Resets VmHWM (Linux: writing 5 to clear_refs), so the peak of one workload can be read."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+class Papers:
+    def __init__(self, binary: str, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data = workdir / "papers-data"
+        self.log = open(workdir / "papers.log", "w")
+        env = dict(os.environ, PAPERS_LOG_LEVEL="warning")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data)],
+            stdout=self.log, stderr=self.log, env=env)
+        wait_http(self.base + "/health")
+        self.email = "bench@example.com"
+        self.password = "benchmark password"
+        r = requests.post(self.base + "/api/v1/auth/register", json={
+            "fullname": "Bench", "email": self.email, "password": self.password, "password_conf": self.password})
+        assert r.status_code == 201, r.text
+        login = self.login()
+        self.token, self.uid = login["token"], login["user_id"]
+        self.auth = {"Authorization": f"Bearer {self.token}"}
+        self.api = f"{self.base}/api/v1/user/{self.uid}"
+
+    def login(self) -> dict:
+        r = requests.post(self.base + "/api/v1/auth/login", json={"email": self.email, "password": self.password})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def mkdir(self, name: str, parent: str | None = None) -> str:
+        r = requests.post(self.api + "/folders/", json={"name": name, "parent_id": parent}, headers=self.auth)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class Nginx:
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.prefix = workdir / "nginx"
+        self.root = self.prefix / "www"
+        for d in ("www", "tmp", "logs"):
+            (self.prefix / d).mkdir(parents=True, exist_ok=True)
+        module = "/usr/lib/nginx/modules/ngx_http_dav_ext_module.so"
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(f"""
+{"load_module " + module + ";" if os.path.exists(module) else ""}
+daemon off;
+master_process on;
+worker_processes auto;
+user root root;
+pid {self.prefix}/nginx.pid;
+error_log {self.prefix}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_max_body_size 0;
+    client_body_temp_path {self.prefix}/tmp;
+    proxy_temp_path {self.prefix}/tmp;
+    fastcgi_temp_path {self.prefix}/tmp;
+    uwsgi_temp_path {self.prefix}/tmp;
+    scgi_temp_path {self.prefix}/tmp;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {self.root};
+        location / {{
+            dav_methods PUT DELETE MKCOL COPY MOVE;
+            {"dav_ext_methods PROPFIND OPTIONS;" if os.path.exists(module) else ""}
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }}
+    }}
+}}
+""")
+        self.log = open(self.prefix / "logs" / "stderr.log", "w")
+        self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.prefix)], stdout=self.log, stderr=self.log)
+        wait_http(self.base + "/")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def curl(args: list[str]) -> tuple[int, float]:
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", *args],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), float(out[1])
+
+
+def wrk(url: str, script: Path, threads: int, connections: int, seconds: int) -> dict:
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"RESULT (\{.*\})", out)
+    if not m:
+        raise SystemExit("wrk printed no result:\n" + out)
+    return json.loads(m.group(1))
+
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format('RESULT {"requests": %d, "seconds": %f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, errors))
+end
+"""
+
+
+def wrk_get_script(path: Path, method: str, target: str, headers: dict) -> Path:
+    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    path.write_text(f"""
+wrk.method = "{method}"
+wrk.path = "{target}"
+{header_lines}
+""" + WRK_REPORT)
+    return path
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--papers", default=str(ROOT / ".build/release/papers"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes: proves the script works (make test)")
+    ap.add_argument("--out", default=str(ROOT / "bench/results/latest.md"))
+    args = ap.parse_args()
+    big = 8 * MiB if args.quick else 1024 * MiB
+    small_count = 80 if args.quick else 2000
+    listing = 300 if args.quick else 10_000
+    huge = 2000 if args.quick else 100_000
+    wrk_seconds = 2 if args.quick else 10
+    runs = 1 if args.quick else args.runs
+
+    workdir = Path(tempfile.mkdtemp(prefix="papers-bench-"))
+    papers = nginx = None
+    rows: list[tuple[str, str, list[float] | None, list[float] | None, str]] = []
+    try:
+        bigfile = workdir / "big.bin"
+        with open(bigfile, "wb") as f:
+            block = os.urandom(MiB)
+            for i in range(big // MiB):
+                f.write(i.to_bytes(8, "little") + block[8:])
+        papers = Papers(args.papers, workdir)
+        nginx = Nginx(workdir)
+        auth_header = f"Authorization: Bearer {papers.token}"
+
+        # 1 and 2: one big file up and down, alternating, with Papers' peak RSS during the upload.
+        up = {"papers": [], "nginx": []}
+        down = {"papers": [], "nginx": []}
+        rss = []
+        for run in range(runs):
+            reset_peak(papers.proc.pid)
+            code, t = curl(["-X", "POST", "-T", str(bigfile), "-H", auth_header, f"{papers.api}/files?name=big-{run}.bin"])
+            assert code == 201, code
+            rss.append(peak_rss_mib(papers.proc.pid))
+            up["papers"].append(big / MiB / t)
+            node = requests.get(f"{papers.api}/files/", params={"name": f"big-{run}.bin"}, headers=papers.auth).json()["items"][0]
+            code, t = curl(["-T", str(bigfile), f"{nginx.base}/big-{run}.bin"])
+            assert code in (201, 204), code
+            up["nginx"].append(big / MiB / t)
+            code, t = curl(["-H", auth_header, f"{papers.api}/files/{node['id']}/content"])
+            assert code == 200, code
+            down["papers"].append(big / MiB / t)
+            code, t = curl([f"{nginx.base}/big-{run}.bin"])
+            assert code == 200, code
+            down["nginx"].append(big / MiB / t)
+            requests.delete(f"{papers.api}/files/{node['id']}", headers=papers.auth)
+            os.unlink(nginx.root / f"big-{run}.bin")
+        rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], up["nginx"], "higher"))
+        rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], down["nginx"], "higher"))
+
+        # 3: small uploads by one curl process, 8 transfers at a time (every Papers file durable before its 201).
+        small_file = workdir / "small.bin"
+        small_file.write_bytes(os.urandom(4096))
+        small = {"papers": [], "nginx": []}
+        for run in range(runs):
+            folder = papers.mkdir(f"small-{run}")
+            urls = [f"{papers.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(small_count)]
+            small["papers"].append(parallel_uploads(workdir, urls, small_file, ["-X", "POST", "-H", auth_header,
+                                                    "-H", "Content-Type: application/octet-stream"], 201))
+            (nginx.root / f"small-{run}").mkdir()
+            urls = [f"{nginx.base}/small-{run}/f-{i:05d}.bin" for i in range(small_count)]
+            small["nginx"].append(parallel_uploads(workdir, urls, small_file, [], 201))
+        rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["nginx"], "higher"))
+
+        # 4: metadata of one file, wrk 2 threads 32 connections.
+        meta = {"papers": [], "nginx": []}
+        r = requests.post(f"{papers.api}/files/", params={"name": "meta.txt"}, data=b"m" * 100,
+                          headers={**papers.auth, "Content-Type": "application/octet-stream"})
+        meta_id = r.json()["id"]
+        (nginx.root / "meta.txt").write_bytes(b"m" * 100)
+        for run in range(runs):
+            script = wrk_get_script(workdir / "meta-papers.lua", "GET", f"/api/v1/user/{papers.uid}/files/{meta_id}",
+                                    {"Authorization": f"Bearer {papers.token}"})
+            r = wrk(papers.base, script, 2, 32, wrk_seconds)
+            meta["papers"].append(r["requests"] / r["seconds"])
+            script = wrk_get_script(workdir / "meta-nginx.lua", "PROPFIND", "/meta.txt", {"Depth": "0"})
+            r = wrk(nginx.base, script, 2, 32, wrk_seconds)
+            meta["nginx"].append(r["requests"] / r["seconds"])
+        rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["nginx"], "higher"))
+
+        # 5: list a folder of `listing` entries in full.
+        folder = papers.mkdir("listing")
+        fill_folder(papers, folder, listing)
+        (nginx.root / "listing").mkdir()
+        for i in range(listing):
+            (nginx.root / "listing" / f"entry-{i:06d}").mkdir()
+        full = {"papers": [], "nginx": []}
+        for run in range(runs):
+            t = time.perf_counter()
+            cursor, count = None, 0
+            while True:
+                params = {"parent_id": folder, "limit": 1000, **({"cursor": cursor} if cursor else {})}
+                page = requests.get(f"{papers.api}/files/", params=params, headers=papers.auth).json()
+                count += len(page["items"])
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+            full["papers"].append((time.perf_counter() - t) * 1000)
+            assert count == listing, count
+            t = time.perf_counter()
+            r = requests.request("PROPFIND", f"{nginx.base}/listing/", headers={"Depth": "1"})
+            full["nginx"].append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 207 and r.text.count("<D:response") >= listing, r.status_code
+        rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["nginx"], "lower"))
+
+        # 6: Papers only.
+        folder = papers.mkdir("huge")
+        fill_folder(papers, folder, huge)
+        pages = []
+        cursor = None
+        for i in range(min(10, huge // 1000)):
+            params = {"parent_id": folder, "limit": 1000, **({"cursor": cursor} if cursor else {})}
+            t = time.perf_counter()
+            page = requests.get(f"{papers.api}/files/", params=params, headers=papers.auth).json()
+            pages.append((time.perf_counter() - t) * 1000)
+            cursor = page["next_cursor"]
+        rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages, None, "lower"))
+        logins = []
+        for _ in range(max(3, runs)):
+            t = time.perf_counter()
+            papers.login()
+            logins.append((time.perf_counter() - t) * 1000)
+        rows.append(("6b. login (PBKDF2-SHA256, 600,000 rounds)", "ms", logins, None, "lower"))
+        rows.append((f"6c. server peak RSS during the {big // MiB} MiB upload", "MiB", rss, None, "lower"))
+
+        # 7: the TUI on its in-memory screen.
+        tui = []
+        for _ in range(runs):
+            out = subprocess.run([args.papers, "tui-bench", "--entries", str(huge)], capture_output=True, text=True, check=True).stdout
+            tui.append(json.loads(out))
+        rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, "lower"))
+        rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, "lower"))
+        rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, "lower"))
+    finally:
+        if papers:
+            papers.stop()
+        if nginx:
+            nginx.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    for name, unit, ours, theirs, _ in rows:
+        print(f"  {name}: papers={ours} nginx={theirs}", file=sys.stderr)
+    report = render(rows, runs, args.quick)
+    print(report)
+    if not args.quick:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(report)
+    return 0
+
+
+def parallel_uploads(workdir: Path, urls: list[str], file: Path, extra: list[str], expected: int) -> float:
+    """Uploads `file` to every URL with one curl process, 8 transfers at a time; returns files/s."""
+    config = workdir / "uploads.curl"
+    config.write_text("".join(f'url = "{u}"\nupload-file = "{file}"\noutput = "/dev/null"\n' for u in urls))
+    t = time.perf_counter()
+    out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", "8", *extra, "-w", "%{http_code}\\n", "-K", str(config)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    elapsed = time.perf_counter() - t
+    assert len(out) == len(urls) and all(int(c) in (expected, 204) for c in out), out[:10]
+    return len(urls) / elapsed
+
+
+def fill_folder(papers: Papers, folder: str, count: int) -> None:
+    """`count` empty files in a folder, made through the API by 8 threads."""
+    names = iter(range(count))
+    lock = threading.Lock()
+
+    def work():
+        session = requests.Session()
+        while True:
+            with lock:
+                i = next(names, None)
+            if i is None:
+                return
+            r = session.post(f"{papers.api}/files/", params={"name": f"entry-{i:06d}", "parent_id": folder}, data=b"",
+                             headers={**papers.auth, "Content-Type": "application/octet-stream"})
+            assert r.status_code == 201, r.text
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def render(rows, runs: int, quick: bool) -> str:
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    fs = subprocess.run(["df", "-T", tempfile.gettempdir()], capture_output=True, text=True).stdout.splitlines()[-1].split()[1]
+    lines = [
+        f"# Papers vs nginx — {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {os.cpu_count()} cores, {mem:,} MiB memory, temporary files on {fs}. "
+        f"Median of {runs} run(s), min–max in brackets{' (quick run: tiny sizes)' if quick else ''}. "
+        "nginx serves the same bytes from disk with sendfile (WebDAV PUT, PROPFIND); Papers hashes "
+        "SHA-256, fsyncs every upload before answering, and checks a token on every request.",
+        "",
+        "| workload | unit | Papers | nginx | Papers/nginx |",
+        "|---|---|---|---|---|",
+    ]
+    for name, unit, ours, theirs, better in rows:
+        def cell(values):
+            if not values:
+                return "—"
+            m, lo, hi = summary(values)
+            return f"{m:,.1f} [{lo:,.1f}–{hi:,.1f}]"
+        ratio = "—"
+        if ours and theirs:
+            ratio = f"{summary(ours)[0] / summary(theirs)[0]:.2f}"
+        lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(theirs)} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
