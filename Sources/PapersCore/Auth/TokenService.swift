@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Crypto
 import JWTKit
@@ -21,6 +22,9 @@ public struct TokenService: Sendable {
     public let lifetime: TimeInterval
     private let keys: JWTKeyCollection
     private let now: @Sendable () -> Date
+    /// Tokens whose signature checked out, so a busy client's token is verified once, not per request.
+    /// Expiry is still checked every time; the cache is emptied when it reaches `cacheLimit`.
+    private let verified = VerifiedTokens()
 
     /// - Parameters:
     ///   - secret: the signing key (at least 32 bytes is recommended).
@@ -45,6 +49,10 @@ public struct TokenService: Sendable {
     /// Verifies the signature, the algorithm and the expiry of `token`.
     /// - Throws: `TokenError.invalid` or `TokenError.expired`.
     public func verify(_ token: String) async throws(TokenError) -> TokenClaims {
+        if let claims = verified.claims(for: token) {
+            if claims.exp.value <= now() { throw .expired }
+            return claims
+        }
         guard Self.headerAlgorithm(of: token) == "HS256" else { throw .invalid }
         let claims: TokenClaims
         do {
@@ -54,6 +62,7 @@ public struct TokenService: Sendable {
         }
         guard claims.sub.value == claims.id, !claims.id.isEmpty else { throw .invalid }
         if claims.exp.value <= now() { throw .expired }
+        verified.remember(token, claims)
         return claims
     }
 
@@ -73,5 +82,22 @@ extension Data {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)
+    }
+}
+
+/// A bounded map from token text to its verified claims.
+final class VerifiedTokens: Sendable {
+    static let limit = 10_000
+    private let entries = Mutex<[String: TokenClaims]>([:])
+
+    func claims(for token: String) -> TokenClaims? {
+        entries.withLock { $0[token] }
+    }
+
+    func remember(_ token: String, _ claims: TokenClaims) {
+        entries.withLock { entries in
+            if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
     }
 }

@@ -32,11 +32,14 @@ public struct AppRequestContext: RequestContext {
 
     public var requestDecoder: PayloadDecoder { PayloadDecoder() }
 
-    public var responseEncoder: JSONEncoder {
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    /// One encoder for every response (making one per response showed up in profiles).
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
-    }
+    }()
 
     /// The caller; only valid behind `AuthMiddleware`.
     public var caller: Identity {

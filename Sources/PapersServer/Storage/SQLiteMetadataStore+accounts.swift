@@ -31,7 +31,7 @@ extension SQLiteMetadataStore {
 
     /// The account with this canonical e-mail, if any.
     public func user(email: String) async throws -> UserRecord? {
-        try await database.read { db in
+        try reading { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE email = ?"), arguments: [email]
             ).map(UserRecord.init(row:))
@@ -40,7 +40,7 @@ extension SQLiteMetadataStore {
 
     /// The account with this id, if any.
     public func user(id: String) async throws -> UserRecord? {
-        try await database.read { db in
+        try reading { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE id = ?"), arguments: [id])
                 .map(UserRecord.init(row:))
         }
@@ -57,7 +57,7 @@ extension SQLiteMetadataStore {
 
     /// Bytes used by the user's files (the size of their root folder).
     public func usedBytes(userId: String) async throws -> Int64 {
-        try await database.read { db in
+        try reading { db in
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT size FROM nodes WHERE owner_id = ? AND parent_id IS NULL"), arguments: [userId]) ?? 0
         }
@@ -65,7 +65,7 @@ extension SQLiteMetadataStore {
 
     /// Bytes the user may still add; `nil` without a quota.
     public func quotaRemaining(userId: String) async throws -> Int64? {
-        try await database.read { db in
+        try reading { db in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
@@ -91,7 +91,7 @@ extension SQLiteMetadataStore {
 
     /// Whether the token with this `jti` was revoked.
     public func isTokenRevoked(id: String) async throws -> Bool {
-        try await database.read { db in
+        try reading { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)"), arguments: [id])
                 ?? false
         }
@@ -102,7 +102,7 @@ extension SQLiteMetadataStore {
     /// Failures recorded under `key` since `since`: how many, and when the oldest happened.
     public func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?) {
         let sinceMs = Timestamp.milliseconds(since)
-        return try await database.read { db in
+        return try reading { db in
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE key = ? AND at_ms >= ?"),
                 arguments: [key, sinceMs])!

@@ -25,7 +25,7 @@ extension SQLiteMetadataStore {
     /// - Throws: `StoreError.nodeNotFound` when there is none (or it is someone else's), `.isAFolder` for a
     ///   folder where a file is needed.
     public func node(id: String, ownerId: String, kind: NodeKind = .any) async throws -> NodeRecord {
-        try await database.read { db in
+        try reading { db in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind)
             return try Self.located(db, node)
         }
@@ -34,18 +34,18 @@ extension SQLiteMetadataStore {
     /// The folder `id` names (`nil`: the user's root).
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `id` names a file.
     public func folder(id: String?, ownerId: String) async throws -> NodeRecord {
-        try await database.read { db in try Self.resolveFolder(db, id: id, ownerId: ownerId, notFolder: .notAFolder) }
+        try reading { db in try Self.resolveFolder(db, id: id, ownerId: ownerId, notFolder: .notAFolder) }
     }
 
     /// Whether the folder holds a node with exactly this name.
     public func hasChild(folderId: String, name: String) async throws -> Bool {
-        try await database.read { db in try Self.child(db, parentId: folderId, name: name) != nil }
+        try reading { db in try Self.child(db, parentId: folderId, name: name) != nil }
     }
 
     /// The child of a folder (`nil`: the root) with exactly this (NFC) name, with its path.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` for a bad folder.
     public func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
-        try await database.read { db in
+        try reading { db in
             let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
             return try Self.child(db, parentId: folder.id, name: name).map { try Self.located(db, $0) }
         }
@@ -54,7 +54,7 @@ extension SQLiteMetadataStore {
     /// A page of a folder's children (`parentId` `nil`: the root), folders first.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
     public func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
-        try await database.read { db in
+        try reading { db in
             let folder = try Self.located(db, Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder))
             if let after = query.after, after.folderId != folder.id {
                 throw ValidationError(field: "cursor", message: "This cursor belongs to another folder's listing.")
