@@ -35,7 +35,7 @@ struct NodesController {
             return try Response.json(NodePage(items: child.map { [Node($0)] } ?? [], nextCursor: nil), status: .ok, context: context)
         }
         let page = try await store.children(ownerId: caller.userId, parentId: parentId, query: query)
-        return try Response.json(NodePage(items: page.items.map(Node.init), nextCursor: page.next?.encoded()), status: .ok, context: context)
+        return Response.json(bytes: NodeJSON.page(page.items.map(Node.init), nextCursor: page.next?.encoded()), status: .ok)
     }
 
     func folder(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -44,9 +44,8 @@ struct NodesController {
         let query = try Self.listQuery(request)
         _ = try await store.node(id: id, ownerId: caller.userId, kind: .folder)
         let page = try await store.children(ownerId: caller.userId, parentId: id, query: query)
-        let listing = FolderListing(
-            folder: Node(page.folder), page: NodePage(items: page.items.map(Node.init), nextCursor: page.next?.encoded()))
-        return try Response.json(listing, status: .ok, headers: [.eTag: page.folder.etag], context: context)
+        let body = NodeJSON.folder(Node(page.folder), items: page.items.map(Node.init), nextCursor: page.next?.encoded())
+        return Response.json(bytes: body, status: .ok, headers: [.eTag: page.folder.etag])
     }
 
     func properties(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {

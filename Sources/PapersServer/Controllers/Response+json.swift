@@ -15,6 +15,16 @@ extension Response {
     }
 }
 
+extension Response {
+    /// A JSON response from bytes already serialised (`NodeJSON`).
+    static func json(bytes: [UInt8], status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
 extension Request {
     /// Decodes a JSON (or form) body; a malformed one is `DecodingError`, mapped to 400 `invalid_json`.
     func decodePayload<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
