@@ -46,6 +46,15 @@ public struct FinishedBlob: Sendable, Equatable {
 /// called by the metadata store under its write lock, so a node never points at missing content.
 public final class DiskBlobStore: Sendable {
     public let root: String
+
+    /// Threads that wait in fsync. More than the cores: an fsync mostly waits for the disk, and
+    /// concurrent uploads' fsyncs overlap (the file system commits them together) instead of queueing
+    /// behind NIO's two-thread pool.
+    static let syncThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
     var blobsDirectory: String { root + "/blobs" }
     var temporaryDirectory: String { root + "/tmp" }
 
@@ -192,7 +201,7 @@ public final class StagedBlob {
         let fd = self.fd
         let synced: Bool
         do {
-            synced = try await NIOThreadPool.singleton.runIfActive { fsync(fd) == 0 }
+            synced = try await DiskBlobStore.syncThreads.runIfActive { fsync(fd) == 0 }
         } catch {
             synced = false
         }
