@@ -88,8 +88,10 @@ public final class DiskBlobStore: Sendable {
     }
 
     /// Moves finished content to its address, or drops it when that content is already stored.
+    /// The folders whose entries changed are added to `unsynced`: the caller fsyncs them (once per
+    /// batch, `syncDirectories`) before it commits a node that points at the content.
     /// - Throws: `UploadError.storageFailed`.
-    public func place(_ blob: FinishedBlob) throws(UploadError) {
+    public func place(_ blob: FinishedBlob, unsynced: inout Set<String>) throws(UploadError) {
         let final = path(for: blob.sha256)
         let leaf = (final as NSString).deletingLastPathComponent
         if access(final, F_OK) == 0 {
@@ -102,13 +104,18 @@ public final class DiskBlobStore: Sendable {
             } catch {
                 throw .storageFailed(detail: "mkdir \(leaf): \(error)")
             }
-            Self.syncDirectory((leaf as NSString).deletingLastPathComponent)
-            Self.syncDirectory(blobsDirectory)
+            unsynced.insert((leaf as NSString).deletingLastPathComponent)
+            unsynced.insert(blobsDirectory)
         }
         guard rename(blob.temporaryPath, final) == 0 else {
             throw .storageFailed(detail: "rename to \(final): \(String(cString: strerror(errno)))")
         }
-        Self.syncDirectory(leaf)
+        unsynced.insert(leaf)
+    }
+
+    /// Makes renames into these folders durable.
+    public func syncDirectories(_ directories: Set<String>) {
+        for directory in directories { Self.syncDirectory(directory) }
     }
 
     /// Whether content with this hash is stored.

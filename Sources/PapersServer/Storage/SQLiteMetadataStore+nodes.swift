@@ -133,7 +133,8 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Stores an uploaded file: places its content and commits its node in one step.
+    /// Stores an uploaded file: places its content and commits its node in one step (grouped with the
+    /// uploads finishing at the same time: `CommitQueue`).
     /// With `.overwrite` and an existing file of that name, replaces that file's content instead.
     /// - Returns: the node, and whether it is new (`false`: an existing file was overwritten).
     /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`, `.quotaExceeded`,
@@ -143,17 +144,17 @@ extension SQLiteMetadataStore {
     ) async throws -> (node: NodeRecord, created: Bool) {
         let id = UUID().uuidString.lowercased()
         let now = nowMs
-        return try await write { db, touched in
+        return try await uploads.submit { db, effects in
             let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
             if onConflict == .overwrite, let existing = try Self.child(db, parentId: parent.id, name: name) {
                 guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
-                let node = try self.replace(db, existing, with: content, now: now, touched: &touched)
+                let node = try self.replace(db, existing, with: content, now: now, effects: &effects)
                 return (try Self.located(db, node), false)
             }
             let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict)
             try self.checkQuota(db, ownerId: ownerId, adding: content.size)
-            touched.insert(content.sha256)
-            try self.blobs.place(content)
+            effects.touched.insert(content.sha256)
+            try self.blobs.place(content, unsynced: &effects.unsynced)
             try db.execute(
                 sql: """
                     INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
@@ -174,20 +175,20 @@ extension SQLiteMetadataStore {
     ///   `.quotaExceeded`, `UploadError.storageFailed`.
     public func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord {
         let now = nowMs
-        return try await write { db, touched in
+        return try await write { db, effects in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
             try node.checkPrecondition(ifMatch)
-            return try Self.located(db, self.replace(db, node, with: content, now: now, touched: &touched))
+            return try Self.located(db, self.replace(db, node, with: content, now: now, effects: &effects))
         }
     }
 
-    private func replace(_ db: Database, _ node: NodeRecord, with content: FinishedBlob, now: Int64, touched: inout Set<String>) throws
+    private func replace(_ db: Database, _ node: NodeRecord, with content: FinishedBlob, now: Int64, effects: inout WriteEffects) throws
         -> NodeRecord
     {
         try checkQuota(db, ownerId: node.ownerId, adding: content.size - node.size)
-        touched.insert(content.sha256)
-        if let old = node.sha256 { touched.insert(old) }
-        try blobs.place(content)
+        effects.touched.insert(content.sha256)
+        if let old = node.sha256 { effects.touched.insert(old) }
+        try blobs.place(content, unsynced: &effects.unsynced)
         try db.execute(
             sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?",
             arguments: [content.size, content.sha256, now, node.id])
@@ -248,7 +249,7 @@ extension SQLiteMetadataStore {
     /// - Throws: `StoreError.nodeNotFound`, `.preconditionFailed`.
     public func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
         let now = nowMs
-        try await write { db, touched in
+        try await write { db, effects in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
             try node.checkPrecondition(ifMatch)
             let subtree = """
@@ -257,7 +258,7 @@ extension SQLiteMetadataStore {
                 """
             let hashes = try String.fetchAll(
                 db, sql: subtree + " SELECT DISTINCT sha256 FROM nodes WHERE id IN subtree AND sha256 IS NOT NULL", arguments: [node.id])
-            touched.formUnion(hashes)
+            effects.touched.formUnion(hashes)
             // One statement for the whole subtree: the parent_id foreign key is checked at its end.
             try db.execute(sql: subtree + " DELETE FROM nodes WHERE id IN subtree", arguments: [node.id])
             try Self.addToAncestors(db, from: node.parentId!, delta: -node.size)

@@ -12,6 +12,8 @@ public final class SQLiteMetadataStore: Sendable {
     let database: DatabasePool
     let blobs: DiskBlobStore
     let now: @Sendable () -> Date
+    /// Uploads commit in groups (`createFile`).
+    let uploads: CommitQueue
 
     /// Opens (creating and migrating when needed) the database at `path`.
     /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
@@ -24,6 +26,7 @@ public final class SQLiteMetadataStore: Sendable {
         }
         database = try DatabasePool(path: path, configuration: configuration)
         self.blobs = blobs
+        uploads = CommitQueue(database: database, blobs: blobs)
         self.now = now
         try Self.migrator.migrate(database)
     }
@@ -111,30 +114,45 @@ extension SQLiteMetadataStore {
         try database.read(body)
     }
 
-    /// Runs a write transaction. Hashes the body adds to `touched` (content it placed or stopped using)
-    /// are removed from disk afterwards if no node uses them, still under the writer lock — after a
-    /// commit that frees replaced or deleted content, after a rollback it drops content placed in vain.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout Set<String>) throws -> T) async throws -> T {
+    /// Runs a write transaction. Content the body places is made durable (its folders fsynced) before
+    /// the commit; hashes the body adds to `effects.touched` (content it placed or stopped using) are
+    /// removed from disk afterwards if no node uses them, still under the writer lock — after a commit
+    /// that frees replaced or deleted content, after a rollback content placed in vain.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout WriteEffects) throws -> T) async throws -> T {
         try await database.writeWithoutTransaction { db in
-            var touched = Set<String>()
+            var effects = WriteEffects()
             let outcome: Result<T, any Error>
             do {
                 var result: T?
                 try db.inTransaction {
-                    touched = []
-                    result = try body(db, &touched)
+                    effects = WriteEffects()
+                    result = try body(db, &effects)
+                    self.blobs.syncDirectories(effects.unsynced)
                     return .commit
                 }
                 outcome = .success(result!)
             } catch {
                 outcome = .failure(error)
             }
-            for hash in touched {
-                let used = try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"), arguments: [hash]) ?? false
-                if !used { self.blobs.remove(sha256: hash) }
-            }
+            try Self.collect(db, effects.touched, blobs: self.blobs)
             return try outcome.get()
         }
     }
+
+    /// Removes the content of these hashes that no node uses.
+    static func collect(_ db: Database, _ hashes: Set<String>, blobs: DiskBlobStore) throws {
+        for hash in hashes {
+            let used = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"), arguments: [hash]) ?? false
+            if !used { blobs.remove(sha256: hash) }
+        }
+    }
+}
+
+/// What a write did to the blob store, settled around its commit.
+struct WriteEffects {
+    /// Content placed or released: collected after the transaction if no node uses it.
+    var touched = Set<String>()
+    /// Folders of `blobs/` with new entries, fsynced before the commit.
+    var unsynced = Set<String>()
 }

@@ -1,0 +1,98 @@
+import GRDB
+import Synchronization
+
+/// Group commit for uploads: the ones that finish while a commit is running wait and go together in
+/// the next transaction — one WAL fsync, and one fsync per blob folder, for the whole batch — each in
+/// its own savepoint, so that one refused upload (a name conflict, the quota) leaves the others alone.
+/// Every upload is still durable before it is answered.
+final class CommitQueue: Sendable {
+    private struct Job: Sendable {
+        let run: @Sendable (Database, inout WriteEffects) -> Void
+        let resume: @Sendable ((any Error)?) -> Void
+    }
+
+    private struct Pending {
+        var jobs: [Job] = []
+        var running = false
+    }
+
+    private let database: DatabasePool
+    private let blobs: DiskBlobStore
+    private let pending = Mutex(Pending())
+
+    init(database: DatabasePool, blobs: DiskBlobStore) {
+        self.database = database
+        self.blobs = blobs
+    }
+
+    /// Runs `body` in the next batch and returns its result once the batch is committed.
+    /// - Throws: what `body` throws (its savepoint is rolled back), or the commit's error.
+    func submit<T: Sendable>(_ body: @escaping @Sendable (Database, inout WriteEffects) throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let job = Job(
+                run: { db, effects in
+                    do {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(db, &effects)
+                            return .commit
+                        }
+                        box.result = .success(value!)
+                    } catch {
+                        box.result = .failure(error)
+                    }
+                },
+                resume: { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                })
+            let start = pending.withLock { state -> Bool in
+                state.jobs.append(job)
+                if state.running { return false }
+                state.running = true
+                return true
+            }
+            if start { Task { await self.runBatches() } }
+        }
+        return try box.result!.get()
+    }
+
+    private func runBatches() async {
+        while true {
+            let jobs = pending.withLock { state -> [Job] in
+                let jobs = state.jobs
+                state.jobs = []
+                if jobs.isEmpty { state.running = false }
+                return jobs
+            }
+            if jobs.isEmpty { return }
+            var failure: (any Error)?
+            do {
+                try await database.writeWithoutTransaction { db in
+                    var effects = WriteEffects()
+                    var commitError: (any Error)?
+                    do {
+                        try db.inTransaction {
+                            effects = WriteEffects()
+                            for job in jobs { job.run(db, &effects) }
+                            self.blobs.syncDirectories(effects.unsynced)
+                            return .commit
+                        }
+                    } catch {
+                        commitError = error
+                    }
+                    try SQLiteMetadataStore.collect(db, effects.touched, blobs: self.blobs)
+                    if let commitError { throw commitError }
+                }
+            } catch {
+                failure = error
+            }
+            for job in jobs { job.resume(failure) }
+        }
+    }
+}
+
+/// Carries a job's result from the batch runner to the waiting request (ordered by the continuation).
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
