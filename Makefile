@@ -38,7 +38,7 @@ serve: build
 run: build
 	.build/release/papers tui --data "$(DATA)"
 
-test: deps test-unit test-e2e test-bench
+test: deps test-unit test-bench test-e2e
 
 test-unit:
 	$(SWIFT) build --build-tests
