@@ -1,0 +1,65 @@
+"""`papers serve` options and PAPERS_* variables: bad values are refused with a clear message and
+usage exit code before anything starts; good ones take effect (option over environment)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+
+import pytest
+import requests
+
+from conftest import PAPERS_BIN, free_port, wait_until
+
+
+def serve(args, env=None, timeout=20):
+    with tempfile.TemporaryDirectory() as data:
+        full_env = dict(os.environ, **(env or {}))
+        return subprocess.run([PAPERS_BIN, "serve", "--data", data, *args], capture_output=True, text=True,
+                              env=full_env, timeout=timeout)
+
+
+@pytest.mark.parametrize("args,env,needle", [
+    (["--port", "70000"], {}, "port"),
+    (["--port", "abc"], {}, "port"),
+    ([], {"PAPERS_PORT": "eighty"}, "port"),
+    (["--max-upload", "12Q"], {}, "max-upload"),
+    ([], {"PAPERS_MAX_UPLOAD": "lots"}, "max-upload"),
+    (["--default-quota", "-5"], {}, "default-quota"),
+    (["--token-ttl", "forever"], {}, "token-ttl"),
+    (["--token-ttl", "-5m"], {}, "token-ttl"),
+    (["--log-level", "loud"], {}, "log level"),
+    (["--unknown-option"], {}, "unknown"),
+])
+def test_bad_values_are_refused(args, env, needle):
+    result = serve(args, env)
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert needle in (result.stderr + result.stdout).lower(), result.stderr
+
+
+def test_options_win_over_the_environment_and_take_effect(tmp_path):
+    port = free_port()
+    env = dict(os.environ, PAPERS_PORT="1", PAPERS_MAX_UPLOAD="1K", PAPERS_LOG_LEVEL="notice")
+    proc = subprocess.Popen([PAPERS_BIN, "serve", "--port", str(port), "--data", str(tmp_path / "d"), "--max-upload", "2K"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def up():
+            try:
+                return requests.get(base + "/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        assert wait_until(up, timeout=20), "the --port option did not win over PAPERS_PORT"
+        requests.post(base + "/api/v1/auth/register", json={"fullname": "A", "email": "a@example.com", "password": "12345678",
+                                                             "password_conf": "12345678"}, timeout=30)
+        login = requests.post(base + "/api/v1/auth/login", json={"email": "a@example.com", "password": "12345678"}, timeout=30).json()
+        auth = {"Authorization": f"Bearer {login['token']}", "Content-Type": "application/octet-stream"}
+        api = f"{base}/api/v1/user/{login['user_id']}/files/"
+        assert requests.post(api, params={"name": "ok.bin"}, data=b"x" * 1500, headers=auth, timeout=30).status_code == 201
+        assert requests.post(api, params={"name": "big.bin"}, data=b"x" * 3000, headers=auth, timeout=30).status_code == 413
+        assert (tmp_path / "d" / "secret.key").stat().st_mode & 0o777 == 0o600
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
