@@ -86,7 +86,7 @@ struct ContentController {
 
 /// Reads an open blob in chunks on NIO's thread pool (disk reads never block the event loop).
 final class BlobReader: Sendable {
-    static let chunk = 256 * 1024
+    static let chunk = 1024 * 1024
     let descriptor: Int32
 
     init(descriptor: Int32) { self.descriptor = descriptor }
