@@ -14,8 +14,6 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's IP address (for login throttling); `nil` in router tests.
     public let peerAddress: String?
-    /// The channel, so a handler can answer `Expect: 100-continue` right before it reads a body.
-    public let channel: (any Channel)?
     /// Set by `RequestIdMiddleware`.
     public var requestId: String = ""
     /// Set by `AuthMiddleware`.
@@ -24,7 +22,6 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress?.ipAddress
-        channel = source.channel
     }
 
     /// JSON and form bodies up to 1 MiB; uploads stream and never go through this limit.

@@ -10,13 +10,8 @@ enum NodeJSON {
     static func page(_ nodes: [Node], nextCursor: String?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(nodes.count * 420 + 64)
-        out += Array(#"{"items":["#.utf8)
-        for (i, node) in nodes.enumerated() {
-            if i > 0 { out.append(44) }
-            append(node, to: &out)
-        }
-        out += Array(#"],"next_cursor":"#.utf8)
-        appendOptional(nextCursor, to: &out)
+        out.append(123)
+        appendItems(nodes, nextCursor: nextCursor, to: &out)
         out.append(125)
         return out
     }
@@ -26,15 +21,21 @@ enum NodeJSON {
         var out: [UInt8] = []
         out.reserveCapacity(items.count * 420 + 512)
         appendFields(folder, to: &out, extra: { out in
-            out += Array(#","items":["#.utf8)
-            for (i, node) in items.enumerated() {
-                if i > 0 { out.append(44) }
-                append(node, to: &out)
-            }
-            out += Array(#"],"next_cursor":"#.utf8)
-            appendOptional(nextCursor, to: &out)
+            out.append(44)
+            appendItems(items, nextCursor: nextCursor, to: &out)
         })
         return out
+    }
+
+    /// `"items":[...],"next_cursor":...` (the keys of a page, without braces).
+    private static func appendItems(_ nodes: [Node], nextCursor: String?, to out: inout [UInt8]) {
+        out += Array(#""items":["#.utf8)
+        for (i, node) in nodes.enumerated() {
+            if i > 0 { out.append(44) }
+            append(node, to: &out)
+        }
+        out += Array(#"],"next_cursor":"#.utf8)
+        appendOptional(nextCursor, to: &out)
     }
 
     static func append(_ node: Node, to out: inout [UInt8]) {
