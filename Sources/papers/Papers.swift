@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PapersCore
+import PapersServer
 
 /// `papers`: the Papers server and its scriptable client commands, in one binary.
 @main
@@ -21,6 +22,7 @@ struct Papers: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            if command is Serve { EventLoopExecutor.install() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

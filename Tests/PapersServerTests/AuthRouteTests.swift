@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import PapersServer
@@ -161,6 +162,22 @@ import Testing
             #expect(after.status == .unauthorized)
             #expect(try after.errorCode() == "token_revoked")
             #expect(try await h.call(.get, "/api/v1/auth/me", token: user.token).status == .unauthorized)
+        }
+    }
+
+    @Test func revocationsOutliveARestart() async throws {
+        try await Harness.run { h in
+            let user = try await h.user()
+            let other = try await h.user("grace")
+            #expect(try await h.call(.post, "/api/v1/auth/logout", token: user.token).status == .noContent)
+            // The revoked set is kept in memory: a store opened afresh on the same database must load it.
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning
+            let reopened = try await AppDependencies.open(h.dependencies.configuration, logger: logger)
+            let revoked = try await reopened.tokens.verify(user.token)
+            let kept = try await reopened.tokens.verify(other.token)
+            #expect(try await reopened.store.isTokenRevoked(id: revoked.tokenId))
+            #expect(try await reopened.store.isTokenRevoked(id: kept.tokenId) == false)
         }
     }
 

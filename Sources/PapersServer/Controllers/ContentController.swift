@@ -56,15 +56,22 @@ struct ContentController {
         guard descriptor >= 0 else { throw StoreError.blobMissing }
         let file = BlobReader(descriptor: descriptor)
         return ResponseBody(contentLength: range.count) { writer in
-            defer { file.close() }
             var offset = Int64(range.lowerBound)
             let end = Int64(range.upperBound) + 1
-            while offset < end {
-                let count = Int(min(Int64(BlobReader.chunk), end - offset))
-                let buffer = try await file.read(count: count, at: offset)
-                guard buffer.readableBytes > 0 else { throw StoreError.blobMissing }
-                offset += Int64(buffer.readableBytes)
-                try await writer.write(buffer)
+            // Read ahead: the next chunk is read on the thread pool while this one is being sent;
+            // chunks the socket has finished with are read into again.
+            var chunk = try await file.read(at: offset, end: end)
+            while true {
+                offset += Int64(chunk.readableBytes)
+                guard offset < end else {
+                    try await writer.write(chunk)
+                    break
+                }
+                let nextOffset = offset
+                async let next = file.read(at: nextOffset, end: end)
+                try await writer.write(chunk)
+                file.recycle(chunk)
+                chunk = try await next
             }
             try await writer.finish(nil)
         }
@@ -82,26 +89,4 @@ struct ContentController {
             return t == "*" || t == ours
         }
     }
-}
-
-/// Reads an open blob in chunks on NIO's thread pool (disk reads never block the event loop).
-final class BlobReader: Sendable {
-    static let chunk = 1024 * 1024
-    let descriptor: Int32
-
-    init(descriptor: Int32) { self.descriptor = descriptor }
-
-    func read(count: Int, at offset: Int64) async throws -> ByteBuffer {
-        let descriptor = self.descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
-            var buffer = ByteBufferAllocator().buffer(capacity: count)
-            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
-                max(0, pread(descriptor, raw.baseAddress, count, off_t(offset)))
-            }
-            _ = n
-            return buffer
-        }
-    }
-
-    func close() { Foundation.close(descriptor) }
 }

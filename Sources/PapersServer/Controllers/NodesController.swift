@@ -51,7 +51,7 @@ struct NodesController {
     func properties(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
         let caller = try context.caller
         let node = try await store.node(id: try context.parameters.require(param), ownerId: caller.userId, kind: kind)
-        return try Response.json(Node(node), status: .ok, headers: [.eTag: node.etag], context: context)
+        return Response.node(node)
     }
 
     func edit(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
@@ -74,7 +74,7 @@ struct NodesController {
         let node = try await store.editNode(
             ownerId: caller.userId, id: id, kind: kind, newName: name, destination: body.destination,
             onConflict: try Self.onConflict(request), ifMatch: request.headers[.ifMatch])
-        return try Response.json(Node(node), status: .ok, headers: [.eTag: node.etag], context: context)
+        return Response.node(node)
     }
 
     func delete(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
@@ -90,9 +90,7 @@ struct NodesController {
         let name = try NodeName.validated(body.name)
         let parentId = body.parentId.flatMap { $0.isEmpty ? nil : $0 }
         let folder = try await store.createFolder(ownerId: caller.userId, parentId: parentId, name: name, onConflict: try Self.onConflict(request))
-        return try Response.json(
-            Node(folder), status: .created,
-            headers: [.location: "/api/v1/user/\(caller.userId)/folders/\(folder.id)", .eTag: folder.etag], context: context)
+        return Response.node(folder, status: .created, headers: [.location: "/api/v1/user/\(caller.userId)/folders/\(folder.id)"])
     }
 
     // MARK: Query parameters

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PapersCore
 
 extension Response {
     /// A JSON response with the context's encoder.
@@ -22,6 +23,15 @@ extension Response {
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.contentLength] = String(bytes.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+extension Response {
+    /// A node's properties as JSON (`NodeJSON`), with its `ETag`.
+    static func node(_ record: NodeRecord, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.eTag] = record.etag
+        return json(bytes: NodeJSON.node(Node(record)), status: status, headers: headers)
     }
 }
 

@@ -123,7 +123,7 @@ struct UploadController {
         let staged = try blobs.stage(limit: limit)
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
         let node = try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
-        return try Response.json(Node(node), status: .ok, headers: [.eTag: node.etag], context: context)
+        return Response.node(node)
     }
 
     // MARK: Steps
@@ -157,9 +157,7 @@ struct UploadController {
         do {
             let (node, created) = try await store.createFile(
                 ownerId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
-            return try Response.json(
-                Node(node), status: created ? .created : .ok,
-                headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)", .eTag: node.etag], context: context)
+            return Response.node(node, status: created ? .created : .ok, headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)"])
         } catch {
             unlink(content.temporaryPath)  // still in tmp/ when the commit was refused before placing it
             throw error

@@ -16,7 +16,10 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("The Authorization header must be \"Bearer <token>\".")
         }
-        let claims = try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        var token = parts[1]
+        while token.last?.isWhitespace == true { token.removeLast() }
+        while token.first?.isWhitespace == true { token.removeFirst() }
+        let claims = try await tokens.verify(String(token))
         if try await store.isTokenRevoked(id: claims.tokenId) { throw TokenError.revoked }
         if let pathUser = context.parameters.get("user_id"), pathUser != claims.userId {
             throw APIError.forbidden

@@ -29,13 +29,21 @@ enum NodeJSON {
 
     /// `"items":[...],"next_cursor":...` (the keys of a page, without braces).
     private static func appendItems(_ nodes: [Node], nextCursor: String?, to out: inout [UInt8]) {
-        out += Array(#""items":["#.utf8)
+        out.append(contentsOf: #""items":["#.utf8)
         for (i, node) in nodes.enumerated() {
             if i > 0 { out.append(44) }
             append(node, to: &out)
         }
-        out += Array(#"],"next_cursor":"#.utf8)
+        out.append(contentsOf: #"],"next_cursor":"#.utf8)
         appendOptional(nextCursor, to: &out)
+    }
+
+    /// One node's properties (`GET /files/<id>`, the answer to an upload, rename or move).
+    static func node(_ node: Node) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        append(node, to: &out)
+        return out
     }
 
     static func append(_ node: Node, to out: inout [UInt8]) {
@@ -44,36 +52,36 @@ enum NodeJSON {
 
     /// The fields in sorted key order; `extra` adds keys that sort after `is_folder` and before `mime_type`.
     private static func appendFields(_ node: Node, to out: inout [UInt8], extra: (inout [UInt8]) -> Void) {
-        out += Array(#"{"creator":"#.utf8)
+        out.append(contentsOf: #"{"creator":"#.utf8)
         appendString(node.creator, to: &out)
-        out += Array(#","date_created":"#.utf8)
+        out.append(contentsOf: #","date_created":"#.utf8)
         appendString(node.dateCreated, to: &out)
-        out += Array(#","date_modified":"#.utf8)
+        out.append(contentsOf: #","date_modified":"#.utf8)
         appendString(node.dateModified, to: &out)
-        out += Array(#","etag":"#.utf8)
+        out.append(contentsOf: #","etag":"#.utf8)
         appendString(node.etag, to: &out)
-        out += Array(#","id":"#.utf8)
+        out.append(contentsOf: #","id":"#.utf8)
         appendString(node.id, to: &out)
-        out += Array(#","is_folder":"#.utf8)
-        out += Array((node.isFolder ? "true" : "false").utf8)
+        out.append(contentsOf: #","is_folder":"#.utf8)
+        out.append(contentsOf: (node.isFolder ? "true" : "false").utf8)
         extra(&out)
-        out += Array(#","mime_type":"#.utf8)
+        out.append(contentsOf: #","mime_type":"#.utf8)
         appendString(node.mimeType, to: &out)
-        out += Array(#","name":"#.utf8)
+        out.append(contentsOf: #","name":"#.utf8)
         appendString(node.name, to: &out)
-        out += Array(#","parent_id":"#.utf8)
+        out.append(contentsOf: #","parent_id":"#.utf8)
         appendOptional(node.parentId, to: &out)
-        out += Array(#","path":"#.utf8)
+        out.append(contentsOf: #","path":"#.utf8)
         appendString(node.path, to: &out)
-        out += Array(#","sha256":"#.utf8)
+        out.append(contentsOf: #","sha256":"#.utf8)
         appendOptional(node.sha256, to: &out)
-        out += Array(#","size":"#.utf8)
-        out += Array(String(node.size).utf8)
+        out.append(contentsOf: #","size":"#.utf8)
+        out.append(contentsOf: String(node.size).utf8)
         out.append(125)
     }
 
     private static func appendOptional(_ value: String?, to out: inout [UInt8]) {
-        if let value { appendString(value, to: &out) } else { out += Array("null".utf8) }
+        if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -81,6 +89,11 @@ enum NodeJSON {
     /// A JSON string: `"` and `\` escaped, control characters as \n, \t, ... or \u00XX.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(34)
+        if !text.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
+            out.append(contentsOf: text.utf8)
+            out.append(34)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 34: out += [92, 34]

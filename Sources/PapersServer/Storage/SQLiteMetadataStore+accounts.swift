@@ -87,14 +87,17 @@ extension SQLiteMetadataStore {
         try await database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_ms) VALUES (?, ?)", arguments: [id, expires])
         }
+        let nowMs = self.nowMs
+        revoked.withLock { revoked in
+            revoked[id] = expires
+            // Expired tokens are refused before this check; forget them now and then (amortised O(1)).
+            if revoked.count.isMultiple(of: 1024) { revoked = revoked.filter { $0.value >= nowMs } }
+        }
     }
 
-    /// Whether the token with this `jti` was revoked.
+    /// Whether the token with this `jti` was revoked (from memory: see `revoked`).
     public func isTokenRevoked(id: String) async throws -> Bool {
-        try reading { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)"), arguments: [id])
-                ?? false
-        }
+        revoked.withLock { $0[id] != nil }
     }
 
     // MARK: Login throttling

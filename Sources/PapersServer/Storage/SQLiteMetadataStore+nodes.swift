@@ -367,22 +367,18 @@ extension SQLiteMetadataStore {
     /// Fills in the node's path and its parent id as the API shows it.
     static func located(_ db: Database, _ node: NodeRecord) throws -> NodeRecord {
         var node = node
-        let names = try Row.fetchAll(
+        // The names from the root down to the node; the first row is the root (empty name).
+        let names = try String.fetchAll(
             db.cachedStatement(
                 sql: """
                     WITH RECURSIVE chain(parent_id, name, depth) AS (
                       SELECT parent_id, name, 0 FROM nodes WHERE id = ?
                       UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
-                    SELECT name, parent_id FROM chain ORDER BY depth DESC
+                    SELECT name FROM chain ORDER BY depth DESC
                     """), arguments: [node.id])
-        // The first row is the root (no parent, empty name).
-        let visible = names.filter { ($0["parent_id"] as String?) != nil }.map { $0["name"] as String }
-        node.path = "/" + visible.joined(separator: "/")
-        if let parentId = node.parentId {
-            let parentIsRoot = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT parent_id IS NULL FROM nodes WHERE id = ?"), arguments: [parentId]) ?? true
-            node.visibleParentId = parentIsRoot ? nil : parentId
-        }
+        node.path = "/" + names.dropFirst().joined(separator: "/")
+        // Root, then the node: its parent is the root, which clients see as no parent.
+        node.visibleParentId = names.count <= 2 ? nil : node.parentId
         return node
     }
 }
