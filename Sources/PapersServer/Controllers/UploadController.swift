@@ -74,6 +74,7 @@ struct UploadController {
         do {
             for try await chunk in request.body {
                 try form.feed(chunk)
+                if form.staged.isHashBehind { await form.staged.catchUp() }
             }
         } catch {
             form.staged.discard()
@@ -138,6 +139,7 @@ struct UploadController {
         do {
             for try await chunk in body {
                 try staged.write(chunk)
+                if staged.isHashBehind { await staged.catchUp() }
             }
         } catch {
             staged.discard()

@@ -160,7 +160,7 @@ public final class StagedBlob {
     private var fd: Int32
     public let path: String
     private let limit: UploadLimit
-    private var hasher = SHA256()
+    private let hasher = StreamHasher()
     public private(set) var size: Int64 = 0
 
     init(fd: Int32, path: String, limit: UploadLimit) {
@@ -183,7 +183,6 @@ public final class StagedBlob {
         guard count > 0 else { return }
         try limit.check(size + Int64(count))
         try buffer.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(UploadError) in
-            hasher.update(bufferPointer: raw)
             var offset = 0
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -194,13 +193,21 @@ public final class StagedBlob {
                 offset += n
             }
         }
+        hasher.update(buffer)
         size += Int64(count)
     }
+
+    /// Whether the hash has fallen behind the bytes written: the receiver should `catchUp` before
+    /// reading more, so memory stays flat.
+    public var isHashBehind: Bool { hasher.isBehind }
+
+    /// Waits until the hash is close behind the bytes written.
+    public func catchUp() async { await hasher.catchUp() }
 
     /// Flushes the file to disk (off the cooperative pool) and returns its hash.
     /// - Throws: `UploadError.checksumMismatch` when `expectedSHA256` differs, `.storageFailed` on a disk error.
     public func finish(expectedSHA256: String?) async throws(UploadError) -> FinishedBlob {
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = await hasher.digest()
         if let expected = expectedSHA256?.lowercased(), expected != digest {
             discard()
             throw .checksumMismatch(expected: expected, actual: digest)
