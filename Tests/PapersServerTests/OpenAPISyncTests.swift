@@ -72,12 +72,12 @@ import PapersCore
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for cursor in [nil, "c\"ursor"] as [String?] {
             let ours = NodeJSON.page(Self.nodes, nextCursor: cursor)
-            let decoded = try JSONDecoder().decode(NodePage.self, from: Data(ours))
+            let decoded = try JSONDecoder().decode(NodePage.self, from: Data(ours.readableBytesView))
             #expect(decoded == NodePage(items: Self.nodes, nextCursor: cursor))
-            #expect(String(decoding: ours, as: UTF8.self) == String(decoding: try encoder.encode(NodePage(items: Self.nodes, nextCursor: cursor)), as: UTF8.self))
+            #expect(String(buffer: ours) == String(decoding: try encoder.encode(NodePage(items: Self.nodes, nextCursor: cursor)), as: UTF8.self))
         }
         let folder = NodeJSON.folder(Self.nodes[1], items: Self.nodes, nextCursor: nil)
-        let listing = try JSONDecoder().decode(FolderListing.self, from: Data(folder))
+        let listing = try JSONDecoder().decode(FolderListing.self, from: Data(folder.readableBytesView))
         #expect(listing == FolderListing(folder: Self.nodes[1], page: NodePage(items: Self.nodes, nextCursor: nil)))
     }
 }

@@ -18,11 +18,11 @@ extension Response {
 
 extension Response {
     /// A JSON response from bytes already serialised (`NodeJSON`).
-    static func json(bytes: [UInt8], status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+    static func json(bytes: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        headers[.contentLength] = String(bytes.count)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        headers[.contentLength] = String(bytes.readableBytes)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
     }
 }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import PapersCore
 
 /// Writes nodes and pages as JSON bytes directly.
@@ -5,108 +6,110 @@ import PapersCore
 /// A listing page holds up to 1,000 nodes; Foundation's `JSONEncoder` took most of a page's time
 /// (the issue's target is 10 ms a page). The output is what `JSONEncoder` with `.sortedKeys` and
 /// `.withoutEscapingSlashes` writes for the same `Node`/`NodePage` values (a test checks it decodes
-/// to equal values), so clients see one format.
+/// to equal values), so clients see one format. The bytes go straight into the response's buffer.
 enum NodeJSON {
-    static func page(_ nodes: [Node], nextCursor: String?) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(nodes.count * 420 + 64)
-        out.append(123)
+    static func page(_ nodes: [Node], nextCursor: String?) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: nodes.count * 420 + 64)
+        out.writeInteger(UInt8(123))
         appendItems(nodes, nextCursor: nextCursor, to: &out)
-        out.append(125)
+        out.writeInteger(UInt8(125))
         return out
     }
 
     /// A folder's properties with its first page (`GET /folders/<id>`).
-    static func folder(_ folder: Node, items: [Node], nextCursor: String?) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(items.count * 420 + 512)
+    static func folder(_ folder: Node, items: [Node], nextCursor: String?) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: items.count * 420 + 512)
         appendFields(folder, to: &out, extra: { out in
-            out.append(44)
+            out.writeInteger(UInt8(44))
             appendItems(items, nextCursor: nextCursor, to: &out)
         })
         return out
     }
 
     /// `"items":[...],"next_cursor":...` (the keys of a page, without braces).
-    private static func appendItems(_ nodes: [Node], nextCursor: String?, to out: inout [UInt8]) {
-        out.append(contentsOf: #""items":["#.utf8)
+    private static func appendItems(_ nodes: [Node], nextCursor: String?, to out: inout ByteBuffer) {
+        out.writeString(#""items":["#)
         for (i, node) in nodes.enumerated() {
-            if i > 0 { out.append(44) }
+            if i > 0 { out.writeInteger(UInt8(44)) }
             append(node, to: &out)
         }
-        out.append(contentsOf: #"],"next_cursor":"#.utf8)
+        out.writeString(#"],"next_cursor":"#)
         appendOptional(nextCursor, to: &out)
     }
 
     /// One node's properties (`GET /files/<id>`, the answer to an upload, rename or move).
-    static func node(_ node: Node) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
+    static func node(_ node: Node) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: 512)
         append(node, to: &out)
         return out
     }
 
-    static func append(_ node: Node, to out: inout [UInt8]) {
+    static func append(_ node: Node, to out: inout ByteBuffer) {
         appendFields(node, to: &out, extra: { _ in })
     }
 
     /// The fields in sorted key order; `extra` adds keys that sort after `is_folder` and before `mime_type`.
-    private static func appendFields(_ node: Node, to out: inout [UInt8], extra: (inout [UInt8]) -> Void) {
-        out.append(contentsOf: #"{"creator":"#.utf8)
+    private static func appendFields(_ node: Node, to out: inout ByteBuffer, extra: (inout ByteBuffer) -> Void) {
+        out.writeString(#"{"creator":"#)
         appendString(node.creator, to: &out)
-        out.append(contentsOf: #","date_created":"#.utf8)
+        out.writeString(#","date_created":"#)
         appendString(node.dateCreated, to: &out)
-        out.append(contentsOf: #","date_modified":"#.utf8)
+        out.writeString(#","date_modified":"#)
         appendString(node.dateModified, to: &out)
-        out.append(contentsOf: #","etag":"#.utf8)
+        out.writeString(#","etag":"#)
         appendString(node.etag, to: &out)
-        out.append(contentsOf: #","id":"#.utf8)
+        out.writeString(#","id":"#)
         appendString(node.id, to: &out)
-        out.append(contentsOf: #","is_folder":"#.utf8)
-        out.append(contentsOf: (node.isFolder ? "true" : "false").utf8)
+        out.writeString(#","is_folder":"#)
+        out.writeString((node.isFolder ? "true" : "false"))
         extra(&out)
-        out.append(contentsOf: #","mime_type":"#.utf8)
+        out.writeString(#","mime_type":"#)
         appendString(node.mimeType, to: &out)
-        out.append(contentsOf: #","name":"#.utf8)
+        out.writeString(#","name":"#)
         appendString(node.name, to: &out)
-        out.append(contentsOf: #","parent_id":"#.utf8)
+        out.writeString(#","parent_id":"#)
         appendOptional(node.parentId, to: &out)
-        out.append(contentsOf: #","path":"#.utf8)
+        out.writeString(#","path":"#)
         appendString(node.path, to: &out)
-        out.append(contentsOf: #","sha256":"#.utf8)
+        out.writeString(#","sha256":"#)
         appendOptional(node.sha256, to: &out)
-        out.append(contentsOf: #","size":"#.utf8)
-        out.append(contentsOf: String(node.size).utf8)
-        out.append(125)
+        out.writeString(#","size":"#)
+        out.writeString(String(node.size))
+        out.writeInteger(UInt8(125))
     }
 
-    private static func appendOptional(_ value: String?, to out: inout [UInt8]) {
-        if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    private static func appendOptional(_ value: String?, to out: inout ByteBuffer) {
+        if let value { appendString(value, to: &out) } else { out.writeString("null") }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A JSON string: `"` and `\` escaped, control characters as \n, \t, ... or \u00XX.
-    static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(34)
-        if !text.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
-            out.append(contentsOf: text.utf8)
-            out.append(34)
+    static func appendString(_ text: String, to out: inout ByteBuffer) {
+        out.writeInteger(UInt8(34))
+        // Most strings need no escaping: scan the bytes in place and copy them in one go.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes in
+            if bytes.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) { return false }
+            out.writeBytes(bytes)
+            return true
+        }
+        if plain == true {
+            out.writeInteger(UInt8(34))
             return
         }
         for byte in text.utf8 {
             switch byte {
-            case 34: out += [92, 34]
-            case 92: out += [92, 92]
-            case 10: out += [92, 110]
-            case 13: out += [92, 114]
-            case 9: out += [92, 116]
-            case 8: out += [92, 98]
-            case 12: out += [92, 102]
-            case 0..<32: out += [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: out.append(byte)
+            case 34: out.writeBytes([92, 34] as [UInt8])
+            case 92: out.writeBytes([92, 92] as [UInt8])
+            case 10: out.writeBytes([92, 110] as [UInt8])
+            case 13: out.writeBytes([92, 114] as [UInt8])
+            case 9: out.writeBytes([92, 116] as [UInt8])
+            case 8: out.writeBytes([92, 98] as [UInt8])
+            case 12: out.writeBytes([92, 102] as [UInt8])
+            case 0..<32: out.writeBytes([92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.writeInteger(byte)
             }
         }
-        out.append(34)
+        out.writeInteger(UInt8(34))
     }
 }

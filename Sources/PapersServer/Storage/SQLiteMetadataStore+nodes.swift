@@ -89,7 +89,9 @@ extension SQLiteMetadataStore {
                 arguments += [cursor.sortName, cursor.name, cursor.id]
             }
             arguments += [want - result.count]
-            result += try Row.fetchAll(statement, arguments: arguments).map(NodeRecord.init(row:))
+            // A cursor's rows are read from the statement in place (`fetchAll` copies every row first).
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try rows.next() { result.append(NodeRecord(row: row)) }
             if result.count >= want { break }
         }
         return result
@@ -155,12 +157,13 @@ extension SQLiteMetadataStore {
             try self.checkQuota(db, ownerId: ownerId, adding: content.size)
             effects.touched.insert(content.sha256)
             try self.blobs.place(content, unsynced: &effects.unsynced)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
                                        created_ms, modified_ms)
                     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     id, ownerId, parent.id, finalName, NodeName.sortKey(finalName), content.size, mimeType, content.sha256, now, now,
                 ])
@@ -189,9 +192,8 @@ extension SQLiteMetadataStore {
         effects.touched.insert(content.sha256)
         if let old = node.sha256 { effects.touched.insert(old) }
         try blobs.place(content, unsynced: &effects.unsynced)
-        try db.execute(
-            sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?",
-            arguments: [content.size, content.sha256, now, node.id])
+        try db.cachedStatement(sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?")
+            .execute(arguments: [content.size, content.sha256, now, node.id])
         if let parentId = node.parentId {
             try Self.addToAncestors(db, from: parentId, delta: content.size - node.size)
         }
