@@ -45,6 +45,9 @@ public struct NodeRecord: Sendable, Equatable {
     public var visibleParentId: String? = nil
 
     static let columns = "id, owner_id, parent_id, name, is_folder, size, mime_type, sha256, created_ms, modified_ms, version"
+    static let columnCount = 11
+    /// `columns` qualified by the table, for joins.
+    static let nodesColumns = columns.split(separator: ", ").map { "nodes.\($0)" }.joined(separator: ", ")
 
     init(row: Row) {
         id = row[0]

@@ -25,10 +25,26 @@ extension SQLiteMetadataStore {
     /// - Throws: `StoreError.nodeNotFound` when there is none (or it is someone else's), `.isAFolder` for a
     ///   folder where a file is needed.
     public func node(id: String, ownerId: String, kind: NodeKind = .any) async throws -> NodeRecord {
-        try reading { db in
-            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind)
-            return try Self.located(db, node)
+        // One statement: the node's columns on every row, with the names from the root down to it.
+        let rows = try readingOneStatement { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        WITH RECURSIVE chain(parent_id, name, depth) AS (
+                          SELECT parent_id, name, 0 FROM nodes WHERE id = ?1
+                          UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+                        SELECT \(NodeRecord.nodesColumns), chain.name FROM nodes, chain
+                        WHERE nodes.id = ?1 AND nodes.owner_id = ?2 AND nodes.parent_id IS NOT NULL
+                        ORDER BY chain.depth DESC
+                        """), arguments: [id, ownerId])
         }
+        guard let first = rows.first else { throw StoreError.nodeNotFound }
+        var node = NodeRecord(row: first)
+        try node.check(kind)
+        let names = rows.map { $0[NodeRecord.columnCount] as String }
+        node.path = "/" + names.dropFirst().joined(separator: "/")
+        node.visibleParentId = names.count <= 2 ? nil : node.parentId
+        return node
     }
 
     /// The folder `id` names (`nil`: the user's root).
@@ -278,11 +294,7 @@ extension SQLiteMetadataStore {
                 arguments: [id, ownerId]
             ).map(NodeRecord.init(row:))
         else { throw StoreError.nodeNotFound }
-        switch kind {
-        case .any: break
-        case .folder: if !node.isFolder { throw StoreError.nodeNotFound }
-        case .file: if node.isFolder { throw StoreError.isAFolder }
-        }
+        try node.check(kind)
         return node
     }
 
@@ -382,5 +394,17 @@ extension SQLiteMetadataStore {
         // Root, then the node: its parent is the root, which clients see as no parent.
         node.visibleParentId = names.count <= 2 ? nil : node.parentId
         return node
+    }
+}
+
+extension NodeRecord {
+    /// Throws when the node is not of the kind an operation accepts: a file where a folder is wanted
+    /// is `.nodeNotFound` (the `/folders/<id>` routes), a folder where a file is wanted `.isAFolder`.
+    func check(_ kind: NodeKind) throws(StoreError) {
+        switch kind {
+        case .any: break
+        case .folder: if !isFolder { throw .nodeNotFound }
+        case .file: if isFolder { throw .isAFolder }
+        }
     }
 }

@@ -128,6 +128,13 @@ extension SQLiteMetadataStore {
         try database.read(body)
     }
 
+    /// Like `reading`, for a body that runs one statement: SQLite gives a single statement a
+    /// consistent snapshot by itself, so GRDB's BEGIN/COMMIT around it (a tenth of a metadata
+    /// request, measured) is left out.
+    func readingOneStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.unsafeRead(body)
+    }
+
     /// Runs a write transaction. Content the body places is made durable (its folders fsynced) before
     /// the commit; hashes the body adds to `effects.touched` (content it placed or stopped using) are
     /// removed from disk afterwards if no node uses them, still under the writer lock — after a commit
