@@ -339,6 +339,8 @@ import Testing
             let blob = h.dependencies.blobs.path(for: hash)
             #expect(FileManager.default.fileExists(atPath: blob))
             #expect(h.dependencies.blobs.storedHashes() == [hash])
+            // The second copy was dropped from tmp/ before its answer.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: h.dataDirectory + "/tmp").isEmpty)
             #expect(try await ada.call(.delete, "/files/\(a["id"] as! String)").status == .noContent)
             #expect(FileManager.default.fileExists(atPath: blob))
             let folder = try await bob.mkdir("f")
@@ -350,6 +352,22 @@ import Testing
             _ = try await ada.call(.put, "/files/\(c["id"] as! String)", bytes: Array("new content".utf8))
             #expect(!FileManager.default.fileExists(atPath: h.dependencies.blobs.path(for: sha256Hex("old content"))))
             #expect(FileManager.default.fileExists(atPath: h.dependencies.blobs.path(for: sha256Hex("new content"))))
+        }
+    }
+
+    @Test func racingReplacementsLeaveNothingInTmp() async throws {
+        try await Harness.run { h in
+            let ada = try await h.user()
+            let file = try await ada.upload("doc.txt", "version one")
+            let id = file["id"] as! String
+            let etag = file["etag"] as! String
+            // Both may pass the check before the body; the loser is refused at its commit, after its
+            // bytes were staged, and its copy must not stay behind.
+            async let first = ada.call(.put, "/files/\(id)", bytes: Array(repeating: 1, count: 200_000), headers: [.ifMatch: etag])
+            async let second = ada.call(.put, "/files/\(id)", bytes: Array(repeating: 2, count: 200_000), headers: [.ifMatch: etag])
+            let statuses = [try await first.status, try await second.status].map(\.code).sorted()
+            #expect(statuses == [200, 412])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: h.dataDirectory + "/tmp").isEmpty)
         }
     }
 

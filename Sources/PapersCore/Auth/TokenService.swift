@@ -41,7 +41,7 @@ public struct TokenService: Sendable {
         let issued = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let claims = TokenClaims(
             userId: userId, issuedAt: issued, expiresAt: issued.addingTimeInterval(lifetime),
-            tokenId: UUID().uuidString.lowercased())
+            tokenId: RandomID.uuid())
         let token = try await keys.sign(claims)
         return (token, claims)
     }

@@ -123,8 +123,14 @@ struct UploadController {
         }
         let staged = try blobs.stage(limit: limit)
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
-        let node = try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
-        return Response.node(node)
+        do {
+            let node = try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
+            await blobs.removeLeftover(content)
+            return Response.node(node)
+        } catch {
+            await blobs.removeLeftover(content)
+            throw error
+        }
     }
 
     // MARK: Steps
@@ -159,9 +165,10 @@ struct UploadController {
         do {
             let (node, created) = try await store.createFile(
                 ownerId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
+            await blobs.removeLeftover(content)
             return Response.node(node, status: created ? .created : .ok, headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)"])
         } catch {
-            unlink(content.temporaryPath)  // still in tmp/ when the commit was refused before placing it
+            await blobs.removeLeftover(content)
             throw error
         }
     }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
+import PapersCore
 
 /// Why an upload's bytes were not kept.
 public enum UploadError: Error, Sendable, Equatable {
@@ -81,13 +82,14 @@ public final class DiskBlobStore: Sendable {
     /// Opens a new staging file in `tmp/`.
     /// - Throws: `UploadError.storageFailed`.
     public func stage(limit: UploadLimit) throws(UploadError) -> StagedBlob {
-        let path = "\(temporaryDirectory)/upload-\(UUID().uuidString.lowercased())"
+        let path = "\(temporaryDirectory)/upload-\(RandomID.uuid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .storageFailed(detail: "open \(path): \(String(cString: strerror(errno)))") }
         return StagedBlob(fd: fd, path: path, limit: limit)
     }
 
-    /// Moves finished content to its address, or drops it when that content is already stored.
+    /// Moves finished content to its address; when that content is already stored, leaves the copy in
+    /// `tmp/` (deduplication) for the caller's `removeLeftover` once the write is over.
     /// The folders whose entries changed are added to `unsynced`: the caller fsyncs them (once per
     /// batch, `syncDirectories`) before it commits a node that points at the content.
     /// - Throws: `UploadError.storageFailed`.
@@ -95,8 +97,7 @@ public final class DiskBlobStore: Sendable {
         let final = path(for: blob.sha256)
         let leaf = (final as NSString).deletingLastPathComponent
         if access(final, F_OK) == 0 {
-            unlink(blob.temporaryPath)
-            return
+            return  // already stored: the copy stays in tmp/ for `removeLeftover`, off the writer
         }
         if access(leaf, F_OK) != 0 {
             do {
@@ -111,6 +112,21 @@ public final class DiskBlobStore: Sendable {
             throw .storageFailed(detail: "rename to \(final): \(String(cString: strerror(errno)))")
         }
         unsynced.insert(leaf)
+    }
+
+    /// Removes an upload's copy from `tmp/` if it is still there — its content was already stored, or
+    /// its commit was refused. Called after the write, not under the writer lock: on a file system
+    /// mounted with `discard`, unlinking a file with blocks waits for the device (measured: it was the
+    /// largest single cost of a duplicate small upload under the lock). A crash before it runs leaves
+    /// the copy in `tmp/`, which start-up clears.
+    public func removeLeftover(_ blob: FinishedBlob) async {
+        let path = blob.temporaryPath
+        guard access(path, F_OK) == 0 else { return }
+        do {
+            try await Self.syncThreads.runIfActive { _ = unlink(path) }
+        } catch {
+            unlink(path)  // the pool is shutting down
+        }
     }
 
     /// Makes renames into these folders durable.

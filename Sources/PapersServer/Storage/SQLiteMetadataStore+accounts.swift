@@ -6,8 +6,8 @@ extension SQLiteMetadataStore {
     /// Creates an account and its root folder.
     /// - Throws: `StoreError.emailTaken` when the (canonical) e-mail is registered already.
     public func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {
-        let id = UUID().uuidString.lowercased()
-        let rootId = UUID().uuidString.lowercased()
+        let id = RandomID.uuid()
+        let rootId = RandomID.uuid()
         let now = nowMs
         do {
             return try await database.write { db in

@@ -135,7 +135,7 @@ extension SQLiteMetadataStore {
     /// Creates a folder.
     /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`.
     public func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord {
-        let id = UUID().uuidString.lowercased()
+        let id = RandomID.uuid()
         let now = nowMs
         return try await write { db, _ in
             let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
@@ -160,7 +160,7 @@ extension SQLiteMetadataStore {
     public func createFile(
         ownerId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
     ) async throws -> (node: NodeRecord, created: Bool) {
-        let id = UUID().uuidString.lowercased()
+        let id = RandomID.uuid()
         let now = nowMs
         return try await uploads.submit { db, effects in
             let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
