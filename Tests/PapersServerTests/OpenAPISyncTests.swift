@@ -76,6 +76,14 @@ import PapersCore
             #expect(decoded == NodePage(items: Self.nodes, nextCursor: cursor))
             #expect(String(buffer: ours) == String(decoding: try encoder.encode(NodePage(items: Self.nodes, nextCursor: cursor)), as: UTF8.self))
         }
+        // Single nodes too, down to the worst case for the reserved room: every byte escaped as \u00XX.
+        let controls = String(repeating: "\u{1f}", count: 300)
+        let worst = Node(
+            id: controls, name: controls, isFolder: false, parentId: controls, path: controls, size: Int64.min, mimeType: controls,
+            sha256: controls, creator: controls, dateCreated: controls, dateModified: controls, etag: controls)
+        for node in Self.nodes + [worst] {
+            #expect(String(buffer: NodeJSON.node(node)) == String(decoding: try encoder.encode(node), as: UTF8.self))
+        }
         let folder = NodeJSON.folder(Self.nodes[1], items: Self.nodes, nextCursor: nil)
         let listing = try JSONDecoder().decode(FolderListing.self, from: Data(folder.readableBytesView))
         #expect(listing == FolderListing(folder: Self.nodes[1], page: NodePage(items: Self.nodes, nextCursor: nil)))
