@@ -1,11 +1,12 @@
 # Papers — build, run and test. `make run` and `make test` work on a fresh Debian machine with Swift.
 SWIFT ?= swift
 DATA ?= $(HOME)/.local/share/papers
+PREFIX ?= /usr/local
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux
 BENCH_PACKAGES := nginx-extras wrk curl
 PYTEST ?= python3 -m pytest
 
-.PHONY: deps bench-deps build debug serve run test test-unit test-e2e test-bench bench clean
+.PHONY: deps bench-deps build debug serve run install test test-unit test-e2e test-bench bench clean
 
 # Installs system packages, only those missing.
 define apt_install
@@ -37,6 +38,12 @@ serve: build
 # The terminal client over the bundled server (started in-process on a free loopback port).
 run: build
 	.build/release/papers tui --data "$(DATA)"
+
+# The binary to $(PREFIX)/bin and the themes to $(PREFIX)/share/papers/themes, where the TUI finds them.
+install: build
+	install -D -m 0755 .build/release/papers "$(DESTDIR)$(PREFIX)/bin/papers"
+	install -d "$(DESTDIR)$(PREFIX)/share/papers/themes"
+	install -m 0644 themes/*.toml "$(DESTDIR)$(PREFIX)/share/papers/themes/"
 
 test: deps test-unit test-bench test-e2e
 

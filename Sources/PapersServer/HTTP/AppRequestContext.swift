@@ -14,7 +14,7 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's IP address (for login throttling); `nil` in router tests.
     public let peerAddress: String?
-    /// Set by `RequestIdMiddleware`.
+    /// Set by `RequestLogMiddleware`.
     public var requestId: String = ""
     /// Set by `AuthMiddleware`.
     public var identity: Identity?

@@ -220,7 +220,7 @@ public final class StagedBlob {
     /// Waits until the hash is close behind the bytes written.
     public func catchUp() async { await hasher.catchUp() }
 
-    /// Flushes the file to disk (off the cooperative pool) and returns its hash.
+    /// Flushes the file to disk (on `syncThreads`, never on an event loop) and returns its hash.
     /// - Throws: `UploadError.checksumMismatch` when `expectedSHA256` differs, `.storageFailed` on a disk error.
     public func finish(expectedSHA256: String?) async throws(UploadError) -> FinishedBlob {
         let digest = await hasher.digest()
@@ -231,7 +231,7 @@ public final class StagedBlob {
         let fd = self.fd
         let synced: Bool
         do {
-            synced = getenv("HACK_NOSYNC") != nil ? true : try await DiskBlobStore.syncThreads.runIfActive { fsync(fd) == 0 }
+            synced = try await DiskBlobStore.syncThreads.runIfActive { fsync(fd) == 0 }
         } catch {
             synced = false
         }

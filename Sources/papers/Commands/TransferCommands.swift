@@ -62,8 +62,8 @@ struct Put: AsyncParsableCommand {
     private func upload(_ source: String, into folderId: String?, as name: String?, client: APIClient, conflict: OnConflict) async throws -> [Node] {
         let name = name ?? (source as NSString).lastPathComponent
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
-        if !isDirectory.boolValue {
+        // A missing source is not a folder: the upload below reports it (exit 7).
+        if !FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) || !isDirectory.boolValue {
             let bar = ProgressBar(label: name, quiet: options.quiet)
             defer { bar.finish() }
             let node = try await client.upload(file: source, as: name, into: folderId, onConflict: conflict, control: bar.control())

@@ -1,0 +1,63 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+
+/// Turns every error into the JSON error body (mapping it once, in `APIError.from`). Unexpected errors
+/// become a bare 500 and are logged with the request id; the client never sees their text.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let logger: Logger
+    /// The methods each route pattern answers, to tell 405 from 404.
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var apiError: APIError
+            if let mapped = APIError.from(error) {
+                apiError = mapped
+                if mapped.status.code >= 500, mapped.code != "quota_exceeded" { logger.error("server error id=\(context.requestId): \(String(reflecting: error))") }
+            } else {
+                logger.error("internal error id=\(context.requestId): \(String(reflecting: error))")
+                apiError = .internalError
+            }
+            if apiError.code == "not_found", let error = error as? HTTPError, error.status == .notFound {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    apiError = APIError(
+                        .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.",
+                        headers: [.allow: allowed.joined(separator: ", ")])
+                }
+            }
+            return try apiError.response(from: request, context: context)
+        }
+    }
+}
+
+/// The route patterns of the router and their methods (`/api/v1/user/{user_id}/files/{file_id}`),
+/// loaded once the routes are added.
+final class RouteTable: Sendable {
+    private let entries = NIOLockedValueBox<[(segments: [String], method: String)]>([])
+
+    func load(_ routes: [(path: String, method: String)]) {
+        entries.withLockedValue { $0 = routes.map { (Self.segments($0.path), $0.method) } }
+    }
+
+    func methods(for path: String) -> [String] {
+        let wanted = Self.segments(path)
+        var methods: [String] = []
+        for entry in entries.withLockedValue({ $0 }) where entry.segments.count == wanted.count {
+            let matches = zip(entry.segments, wanted).allSatisfy { pattern, part in
+                pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == part
+            }
+            if matches, !methods.contains(entry.method) { methods.append(entry.method) }
+        }
+        return methods
+    }
+
+    static func segments(_ path: String) -> [String] {
+        path.split(separator: "/").map(String.init)
+    }
+}
