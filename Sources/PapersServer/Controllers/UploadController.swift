@@ -45,14 +45,13 @@ struct UploadController {
             throw refusal(error)
         }
         let parentId = query["parent_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        // Refuse what can be refused before a possibly huge body is read.
-        let limit = try await uploadLimit(userId: userId)
+        // Refuse what can be refused before a possibly huge body is read (one read for all of it).
+        let limit: UploadLimit
         do {
+            let target = try await store.uploadTarget(ownerId: userId, parentId: parentId, name: name)
+            limit = UploadLimit(maxUpload: maxUpload, quotaRemaining: target.quotaRemaining)
             try Self.checkDeclaredLength(request, limit: limit)
-            let folder = try await store.folder(id: parentId, ownerId: userId)
-            if onConflict == .fail, try await store.hasChild(folderId: folder.id, name: name) {
-                throw StoreError.nameConflict(name: name)
-            }
+            if onConflict == .fail, target.nameTaken { throw StoreError.nameConflict(name: name) }
         } catch {
             throw refusal(error)
         }

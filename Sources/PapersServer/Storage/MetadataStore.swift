@@ -33,9 +33,10 @@ public protocol MetadataStore: Sendable {
     // MARK: The file tree
     /// Throws `.nodeNotFound` (also for someone else's node), `.isAFolder` under `kind: .file`.
     func node(id: String, ownerId: String, kind: NodeKind) async throws -> NodeRecord
-    /// The folder `id` names, or the root for `nil`. Throws `.nodeNotFound`, `.notAFolder`.
-    func folder(id: String?, ownerId: String) async throws -> NodeRecord
-    func hasChild(folderId: String, name: String) async throws -> Bool
+    /// What an upload checks before its body, in one read: the folder `parentId` names (the root for
+    /// `nil`), the bytes the user may still add, and whether `name` is taken there.
+    /// Throws `.nodeNotFound`, `.notAFolder`.
+    func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget
     /// The child of a folder (`nil`: the root) with exactly this name. Throws `.nodeNotFound`, `.notAFolder`.
     func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord?
     /// A page of a folder's children, folders first. Throws `.nodeNotFound`, `.notAFolder`, and

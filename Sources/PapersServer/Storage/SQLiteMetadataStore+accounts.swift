@@ -65,18 +65,20 @@ extension SQLiteMetadataStore {
 
     /// Bytes the user may still add; `nil` without a quota.
     public func quotaRemaining(userId: String) async throws -> Int64? {
-        try reading { db in
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
-                            WHERE u.id = ?
-                            """), arguments: [userId])
-            else { return 0 }
-            guard let quota: Int64 = row[0] else { return nil }
-            return max(0, quota - (row[1] as Int64))
-        }
+        try reading { db in try Self.quotaRemaining(db, userId: userId) }
+    }
+
+    static func quotaRemaining(_ db: Database, userId: String) throws -> Int64? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
+                        WHERE u.id = ?
+                        """), arguments: [userId])
+        else { return 0 }
+        guard let quota: Int64 = row[0] else { return nil }
+        return max(0, quota - (row[1] as Int64))
     }
 
     // MARK: Tokens

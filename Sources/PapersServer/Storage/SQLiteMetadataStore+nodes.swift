@@ -47,15 +47,15 @@ extension SQLiteMetadataStore {
         return node
     }
 
-    /// The folder `id` names (`nil`: the user's root).
-    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `id` names a file.
-    public func folder(id: String?, ownerId: String) async throws -> NodeRecord {
-        try reading { db in try Self.resolveFolder(db, id: id, ownerId: ownerId, notFolder: .notAFolder) }
-    }
-
-    /// Whether the folder holds a node with exactly this name.
-    public func hasChild(folderId: String, name: String) async throws -> Bool {
-        try reading { db in try Self.child(db, parentId: folderId, name: name) != nil }
+    /// What an upload checks before its body: its folder (`nil`: the root), the quota left, the name.
+    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
+    public func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
+        try reading { db in
+            let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
+            return UploadTarget(
+                folder: folder, quotaRemaining: try Self.quotaRemaining(db, userId: ownerId),
+                nameTaken: try Self.child(db, parentId: folder.id, name: name) != nil)
+        }
     }
 
     /// The child of a folder (`nil`: the root) with exactly this (NFC) name, with its path.
