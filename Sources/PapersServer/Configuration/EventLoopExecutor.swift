@@ -12,3 +12,15 @@ public enum EventLoopExecutor {
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
+
+extension NIOThreadPool {
+    /// Runs blocking `body` on the pool and resumes the caller on the event loop it was running on.
+    ///
+    /// `runIfActive(_:)` resumes from the pool thread, which puts the task on whichever loop is next;
+    /// the answer then crosses to its connection's loop again. Completing on the caller's own loop
+    /// saves that second hop (a wake-up per fsync, per download chunk).
+    func runOnPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return try await runIfActive(body) }
+        return try await runIfActive(eventLoop: loop, body).get()
+    }
+}

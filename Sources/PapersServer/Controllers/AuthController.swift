@@ -99,5 +99,5 @@ struct AuthController {
 /// Runs slow CPU work (password hashing, ~70–160 ms) on NIO's thread pool: under `papers serve` handlers run
 /// on the event loops (`EventLoopExecutor`), which must never wait that long.
 func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await NIOThreadPool.singleton.runIfActive(work)
+    try await NIOThreadPool.singleton.runOnPool(work)
 }

@@ -27,7 +27,7 @@ final class BlobReader: Sendable {
     func read(at offset: Int64, end: Int64) async throws -> ByteBuffer {
         let descriptor = self.descriptor
         let count = Int(min(Int64(Self.chunk), end - offset))
-        let buffer = try await NIOThreadPool.singleton.runIfActive {
+        let buffer = try await NIOThreadPool.singleton.runOnPool {
             var buffer = self.spares.withLock { $0.popLast() } ?? ByteBufferAllocator().buffer(capacity: Self.chunk)
             buffer.clear()
             _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in

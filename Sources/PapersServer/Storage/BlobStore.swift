@@ -123,7 +123,7 @@ public final class DiskBlobStore: Sendable {
         let path = blob.temporaryPath
         guard access(path, F_OK) == 0 else { return }
         do {
-            try await Self.syncThreads.runIfActive { _ = unlink(path) }
+            try await Self.syncThreads.runOnPool { _ = unlink(path) }
         } catch {
             unlink(path)  // the pool is shutting down
         }
@@ -231,7 +231,7 @@ public final class StagedBlob {
         let fd = self.fd
         let synced: Bool
         do {
-            synced = try await DiskBlobStore.syncThreads.runIfActive { fsync(fd) == 0 }
+            synced = try await DiskBlobStore.syncThreads.runOnPool { fsync(fd) == 0 }
         } catch {
             synced = false
         }

@@ -1,4 +1,6 @@
 import GRDB
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Group commit for uploads: the ones that finish while a commit is running wait and go together in
@@ -43,8 +45,10 @@ final class CommitQueue: Sendable {
                         box.result = .failure(error)
                     }
                 },
-                resume: { error in
-                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                resume: { [loop = MultiThreadedEventLoopGroup.currentEventLoop] error in
+                    let resume: @Sendable () -> Void = { if let error { continuation.resume(throwing: error) } else { continuation.resume() } }
+                    // Back on the request's own loop, where its answer is written (see `runOnPool`).
+                    if let loop { loop.execute(resume) } else { resume() }
                 })
             let start = pending.withLock { state -> Bool in
                 state.jobs.append(job)
