@@ -92,6 +92,7 @@ let package = Package(
                 "PapersServer",
                 "PapersCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

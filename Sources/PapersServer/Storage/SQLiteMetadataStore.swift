@@ -28,10 +28,11 @@ public final class SQLiteMetadataStore: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         database = try DatabasePool(path: path, configuration: configuration)
+        // Every commit is on disk before the request is answered. Set here, not in
+        // `prepareDatabase`: GRDB switches a pool to WAL after that hook and sets NORMAL as it does
+        // (which syncs only at checkpoints: a power cut could lose answered commits).
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.blobs = blobs
         uploads = CommitQueue(database: database, blobs: blobs)
         self.now = now
