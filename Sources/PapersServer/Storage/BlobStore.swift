@@ -178,6 +178,8 @@ public final class StagedBlob {
     private let limit: UploadLimit
     private let hasher = StreamHasher()
     public private(set) var size: Int64 = 0
+    /// Bytes whose write-back to the disk has been started.
+    private var writtenBack: Int64 = 0
 
     init(fd: Int32, path: String, limit: UploadLimit) {
         self.fd = fd
@@ -211,7 +213,18 @@ public final class StagedBlob {
         }
         hasher.update(buffer)
         size += Int64(count)
+        if size - writtenBack >= Self.writeBackStep {
+            // Start writing what arrived to the disk now, so the fsync at the end has only the last
+            // few MiB left to wait for instead of the whole file (the kernel would otherwise hold it
+            // all in the page cache: a 1 GiB upload waited ~0.5 s in its final fsync). Only queues
+            // the I/O; errors surface in that fsync.
+            _ = linuxSyncFileRange(fd, writtenBack, size - writtenBack, syncFileRangeWrite)
+            writtenBack = size
+        }
     }
+
+    /// How many bytes are written before their write-back to the disk is started.
+    static let writeBackStep: Int64 = 8 << 20
 
     /// Whether the hash has fallen behind the bytes written: the receiver should `catchUp` before
     /// reading more, so memory stays flat.
@@ -253,3 +266,8 @@ public final class StagedBlob {
         unlink(path)
     }
 }
+
+/// `sync_file_range(2)`, which Swift's Glibc module does not export (it needs `_GNU_SOURCE`).
+@_silgen_name("sync_file_range") private func linuxSyncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
+/// `SYNC_FILE_RANGE_WRITE`: start write-out of dirty pages in the range, without waiting.
+private let syncFileRangeWrite: UInt32 = 2
