@@ -71,7 +71,7 @@ public func buildApplication(
     let maxUpload = configuration.maxUploadBytes
     return Application(
         router: buildRouter(dependencies, logger: logger),
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxUpload: maxUpload)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ReceiveBufferHandler(), ExpectContinueHandler(maxUpload: maxUpload)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
