@@ -59,7 +59,7 @@ struct UploadController {
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
         let mimeType = MimeType.forName(name) ?? (mediaType == "application/octet-stream" ? MimeType.fallback : mediaType)
         return try await commit(
-            userId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict, context: context)
+            userId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
     }
 
     private func uploadMultipart(_ request: Request, context: AppRequestContext, userId: String) async throws -> Response {
@@ -103,7 +103,7 @@ struct UploadController {
         let partType = form.partContentType.map(MediaTypeName.of)
         let mimeType = MimeType.forName(name) ?? partType.flatMap { $0.isEmpty || $0 == MimeType.fallback ? nil : $0 } ?? MimeType.fallback
         return try await commit(
-            userId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict, context: context)
+            userId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
     }
 
     /// `PUT /files/<id>` with a non-JSON body: new content for an existing file.
@@ -122,14 +122,10 @@ struct UploadController {
         }
         let staged = try blobs.stage(limit: limit)
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
-        do {
-            let node = try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
-            await blobs.removeLeftover(content)
-            return Response.node(node)
-        } catch {
-            await blobs.removeLeftover(content)
-            throw error
+        let node = try await settling(content) {
+            try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
         }
+        return Response.node(node)
     }
 
     // MARK: Steps
@@ -158,18 +154,22 @@ struct UploadController {
     }
 
     private func commit(
-        userId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict,
-        context: AppRequestContext
+        userId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
     ) async throws -> Response {
-        do {
-            let (node, created) = try await store.createFile(
+        let (node, created) = try await settling(content) {
+            try await store.createFile(
                 ownerId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
-            await blobs.removeLeftover(content)
-            return Response.node(node, status: created ? .created : .ok, headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)"])
-        } catch {
-            await blobs.removeLeftover(content)
-            throw error
         }
+        return Response.node(node, status: created ? .created : .ok, headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)"])
+    }
+
+    /// Commits staged content with `commit`, then removes its copy from `tmp/` if it is still there
+    /// (already stored, or the commit refused it), whether the commit succeeded or threw.
+    private func settling<T: Sendable>(_ content: FinishedBlob, _ commit: () async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try await commit()) } catch { result = .failure(error) }
+        await blobs.removeLeftover(content)
+        return try result.get()
     }
 
     /// An error answered before the body was read: the connection closes after the answer, so the

@@ -33,8 +33,8 @@ public protocol MetadataStore: Sendable {
     // MARK: The file tree
     /// Throws `.nodeNotFound` (also for someone else's node), `.isAFolder` under `kind: .file`.
     func node(id: String, ownerId: String, kind: NodeKind) async throws -> NodeRecord
-    /// What an upload checks before its body, in one read: the folder `parentId` names (the root for
-    /// `nil`), the bytes the user may still add, and whether `name` is taken there.
+    /// What an upload checks before its body, in one read: that the folder `parentId` names exists (the
+    /// root for `nil`), the bytes the user may still add, and whether `name` is taken there.
     /// Throws `.nodeNotFound`, `.notAFolder`.
     func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget
     /// The child of a folder (`nil`: the root) with exactly this name. Throws `.nodeNotFound`, `.notAFolder`.

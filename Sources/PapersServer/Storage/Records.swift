@@ -71,7 +71,6 @@ public struct NodeRecord: Sendable, Equatable {
 
 /// What an upload checks before reading its body (`MetadataStore.uploadTarget`).
 public struct UploadTarget: Sendable {
-    public var folder: NodeRecord
     /// Bytes the user may still add; `nil` without a quota.
     public var quotaRemaining: Int64?
     /// Whether the folder already holds a node with the upload's name.

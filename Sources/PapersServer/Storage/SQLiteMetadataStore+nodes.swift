@@ -30,9 +30,7 @@ extension SQLiteMetadataStore {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        WITH RECURSIVE chain(parent_id, name, depth) AS (
-                          SELECT parent_id, name, 0 FROM nodes WHERE id = ?1
-                          UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+                        \(Self.chainSQL)
                         SELECT \(NodeRecord.nodesColumns), chain.name FROM nodes, chain
                         WHERE nodes.id = ?1 AND nodes.owner_id = ?2 AND nodes.parent_id IS NOT NULL
                         ORDER BY chain.depth DESC
@@ -41,20 +39,17 @@ extension SQLiteMetadataStore {
         guard let first = rows.first else { throw StoreError.nodeNotFound }
         var node = NodeRecord(row: first)
         try node.check(kind)
-        let names = rows.map { $0[NodeRecord.columnCount] as String }
-        node.path = "/" + names.dropFirst().joined(separator: "/")
-        node.visibleParentId = names.count <= 2 ? nil : node.parentId
+        node.place(along: rows.map { $0[NodeRecord.columnCount] as String })
         return node
     }
 
-    /// What an upload checks before its body: its folder (`nil`: the root), the quota left, the name.
+    /// What an upload checks before its body: that its folder (`nil`: the root) exists, the quota left, the name.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
     public func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
         try reading { db in
             let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
             return UploadTarget(
-                folder: folder, quotaRemaining: try Self.quotaRemaining(db, userId: ownerId),
-                nameTaken: try Self.child(db, parentId: folder.id, name: name) != nil)
+                quotaRemaining: try Self.quotaRemaining(db, userId: ownerId), nameTaken: try Self.child(db, parentId: folder.id, name: name) != nil)
         }
     }
 
@@ -381,23 +376,28 @@ extension SQLiteMetadataStore {
     /// Fills in the node's path and its parent id as the API shows it.
     static func located(_ db: Database, _ node: NodeRecord) throws -> NodeRecord {
         var node = node
-        // The names from the root down to the node; the first row is the root (empty name).
         let names = try String.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    WITH RECURSIVE chain(parent_id, name, depth) AS (
-                      SELECT parent_id, name, 0 FROM nodes WHERE id = ?
-                      UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
-                    SELECT name FROM chain ORDER BY depth DESC
-                    """), arguments: [node.id])
-        node.path = "/" + names.dropFirst().joined(separator: "/")
-        // Root, then the node: its parent is the root, which clients see as no parent.
-        node.visibleParentId = names.count <= 2 ? nil : node.parentId
+            db.cachedStatement(sql: "\(chainSQL) SELECT name FROM chain ORDER BY depth DESC"), arguments: [node.id])
+        node.place(along: names)
         return node
     }
+
+    /// `chain`: the node `?1` and its ancestors up to the root, with their depth below the node.
+    static let chainSQL = """
+        WITH RECURSIVE chain(parent_id, name, depth) AS (
+          SELECT parent_id, name, 0 FROM nodes WHERE id = ?1
+          UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+        """
 }
 
 extension NodeRecord {
+    /// Sets the path and the parent clients see from the names from the root down to this node
+    /// (the first is the root's, empty). A parent that is the root is shown as no parent.
+    mutating func place(along names: [String]) {
+        path = "/" + names.dropFirst().joined(separator: "/")
+        visibleParentId = names.count <= 2 ? nil : parentId
+    }
+
     /// Throws when the node is not of the kind an operation accepts: a file where a folder is wanted
     /// is `.nodeNotFound` (the `/folders/<id>` routes), a folder where a file is wanted `.isAFolder`.
     func check(_ kind: NodeKind) throws(StoreError) {
