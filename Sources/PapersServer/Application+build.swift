@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PapersCore
@@ -24,8 +25,14 @@ public struct AppDependencies: Sendable {
         MemoryTuning.apply()
         let dir = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let blobs = try DiskBlobStore(root: dir)
-        let store = try SQLiteMetadataStore(path: dir + "/papers.sqlite", blobs: blobs, now: now)
+        if let mode = DataDirectory.openMode(dir) {
+            logger.warning(
+                "the data directory \(dir) can be read by other users (mode \(String(mode, radix: 8))); run chmod 700 on it")
+        }
+        let blobs = try DiskBlobStore(root: dir, minFreeSpace: configuration.minFreeSpaceBytes)
+        let databasePath = dir + "/papers.sqlite"
+        try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
+        let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, now: now)
         let collected = try store.recover()
         if collected > 0 { logger.notice("start-up: removed \(collected) unreferenced blobs") }
         let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: dir)
@@ -45,7 +52,7 @@ public func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Rout
     let table = RouteTable()
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
-    let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)
+    let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: KnownAccounts())
     router.get("health") { _, context in
         try await dependencies.store.ping()
         return try Response.json(HealthStatus(status: "ok", version: PapersVersion.string), status: .ok, context: context)
@@ -69,9 +76,19 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let configuration = dependencies.configuration
     let maxUpload = configuration.maxUploadBytes
+    let idleTimeout = TimeAmount.milliseconds(Int64(configuration.idleTimeout * 1000))
     return Application(
         router: buildRouter(dependencies, logger: logger),
-        server: .http1(configuration: .init(additionalChannelHandlers: [ReceiveBufferHandler(), ExpectContinueHandler(maxUpload: maxUpload)])),
+        server: HTTPServerBuilder { responder in
+            let http1 = HTTP1Channel(
+                responder: responder,
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        ReceiveBufferHandler(), MalformedRequestHandler(logger: logger), ExpectContinueHandler(maxUpload: maxUpload),
+                    ],
+                    idleTimeout: idleTimeout))
+            return MeteredHTTP1Channel(http1: http1)
+        },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger

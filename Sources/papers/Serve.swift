@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Papers server.",
         discussion: """
             Environment: PAPERS_HOST, PAPERS_PORT, PAPERS_DATA, PAPERS_TOKEN_TTL, PAPERS_MAX_UPLOAD,
-            PAPERS_DEFAULT_QUOTA, PAPERS_LOG_LEVEL, PAPERS_SECRET_KEY (the JWT signing key; without it one is
+            PAPERS_DEFAULT_QUOTA, PAPERS_MIN_FREE_SPACE, PAPERS_IDLE_TIMEOUT, PAPERS_LOG_LEVEL, PAPERS_SECRET_KEY (the JWT signing key; without it one is
             made at first start in DATA/secret.key). Options win over the environment.
             """)
 
@@ -31,6 +31,16 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("default-quota"), help: "Quota of new accounts, same units (PAPERS_DEFAULT_QUOTA). Default unlimited.")
     var defaultQuota: String?
+
+    @Option(
+        name: .customLong("min-free-space"),
+        help: "Free disk space uploads must leave for deletes and the database, same units; 0 turns it off (PAPERS_MIN_FREE_SPACE). Default 256M.")
+    var minFreeSpace: String?
+
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Close a connection idle this long, or whose request head is not complete by then: seconds or 30s, 2m (PAPERS_IDLE_TIMEOUT). Default 60s.")
+    var idleTimeout: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
@@ -57,6 +67,14 @@ struct Serve: AsyncParsableCommand {
         if let text = value(defaultQuota, "PAPERS_DEFAULT_QUOTA") {
             guard let size = ConfigValue.size(text) else { throw ValidationError("default-quota must look like 1048576, 512K, 100M or 2G, not \(text)") }
             configuration.defaultQuotaBytes = size
+        }
+        if let text = value(minFreeSpace, "PAPERS_MIN_FREE_SPACE") {
+            guard let size = ConfigValue.size(text) else { throw ValidationError("min-free-space must look like 0, 512M or 2G, not \(text)") }
+            configuration.minFreeSpaceBytes = size
+        }
+        if let text = value(idleTimeout, "PAPERS_IDLE_TIMEOUT") {
+            guard let seconds = ConfigValue.duration(text) else { throw ValidationError("idle-timeout must look like 60, 30s or 2m, not \(text)") }
+            configuration.idleTimeout = seconds
         }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }

@@ -120,10 +120,12 @@ class Server:
     """One `papers serve` process over a data directory, on a loopback port."""
 
     def __init__(self, data_dir: Path, extra_args: Iterable[str] = (), env: Optional[dict] = None,
-                 log_path: Optional[Path] = None):
+                 log_path: Optional[Path] = None, command_prefix: Iterable[str] = ()):
         self.data_dir = Path(data_dir)  # `papers serve` creates it on first start
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.extra_args = list(extra_args)
+        # Run the server through another command (e.g. `unshare ... sh -c '... exec "$@"'`).
+        self.command_prefix = list(command_prefix)
         self.extra_env = dict(env or {})
         self.log_path = Path(log_path) if log_path else self.data_dir.parent / f"{self.data_dir.name}.log"
         self.port: Optional[int] = None
@@ -175,8 +177,8 @@ class Server:
         if self._log_file is None or self._log_file.closed:
             self._log_file = open(self.log_path, "ab", buffering=0)
         self._log_file.write(f"\n===== starting on port {port} =====\n".encode())
-        cmd = [PAPERS_BIN, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(self.data_dir),
-               *self.extra_args]
+        cmd = [*self.command_prefix, PAPERS_BIN, "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--data", str(self.data_dir), *self.extra_args]
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
                                      stdin=subprocess.DEVNULL)
 

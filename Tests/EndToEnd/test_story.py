@@ -340,16 +340,13 @@ def test_download_ranges(tree):
     assert r.status_code == 200
     assert r.content == u.report_data
 
-    # If-Range: a matching strong ETag or the Last-Modified date gives the range; a stale or weak
-    # tag the whole file.
+    # If-Range: only a matching strong ETag gives the range; a stale or weak tag, or a date (even
+    # the current Last-Modified: one-second resolution cannot tell two versions apart), the whole file.
     r = u.session.get(url, headers={"Range": "bytes=0-9", "If-Range": report["etag"]}, timeout=TIMEOUT)
     assert r.status_code == 206
     assert r.content == u.report_data[:10]
     last_modified = u.session.head(url, timeout=TIMEOUT).headers["Last-Modified"]
-    r = u.session.get(url, headers={"Range": "bytes=0-9", "If-Range": last_modified}, timeout=TIMEOUT)
-    assert r.status_code == 206
-    assert r.content == u.report_data[:10]
-    for stale in ('"stale"', "W/" + report["etag"], "Mon, 01 Jan 2001 00:00:00 GMT"):
+    for stale in ('"stale"', "W/" + report["etag"], "Mon, 01 Jan 2001 00:00:00 GMT", last_modified):
         r = u.session.get(url, headers={"Range": "bytes=0-9", "If-Range": stale}, timeout=TIMEOUT)
         assert r.status_code == 200, (stale, r.status_code)
         assert r.content == u.report_data

@@ -51,9 +51,26 @@ import Testing
 
     @Test func numberedNamesStayWithinTheLimit() throws {
         let long = String(repeating: "日", count: 83) + ".txt"  // 253 bytes
-        let numbered = NodeName.numbered(long, 12)
+        let numbered = try #require(NodeName.numbered(long, 12))
         #expect(numbered.utf8.count <= NodeName.maxBytes)
         #expect(numbered.hasSuffix(" (12).txt"))
+        #expect(try NodeName.validated(numbered) == numbered)
+    }
+
+    /// A 255-byte name whose extension leaves no stem to shorten used to become " (1).bbb…": 258
+    /// bytes with a leading space.
+    @Test func noNumberedNameWhenTheStemWouldVanish() {
+        let name = "a." + String(repeating: "b", count: 253)
+        #expect(name.utf8.count == 255)
+        #expect(NodeName.numbered(name, 1) == nil)
+    }
+
+    @Test func aShortenedStemKeepsWholeCharacters() throws {
+        let name = "é" + String(repeating: "日", count: 82) + ".txt"  // 2 + 246 + 4 = 252 bytes
+        let numbered = try #require(NodeName.numbered(name, 7))
+        #expect(numbered.utf8.count <= NodeName.maxBytes)
+        #expect(numbered.hasPrefix("é日"))
+        #expect(numbered.hasSuffix("日 (7).txt"))
         #expect(try NodeName.validated(numbered) == numbered)
     }
 }

@@ -33,18 +33,20 @@ public enum NodeName {
         name.lowercased()
     }
 
-    /// The `n`th alternative for a clashing name: `report (2).pdf`, `.profile (2)`, `notes (2)`.
-    public static func numbered(_ name: String, _ n: Int) -> String {
+    /// The `n`th alternative for a clashing name: `report (2).pdf`, `.profile (2)`, `notes (2)`, or
+    /// `nil` when no such name keeps the rules: a stem is shortened (never mid-character) to stay
+    /// within the byte limit, but never to nothing, and the result must be a valid name.
+    public static func numbered(_ name: String, _ n: Int) -> String? {
         let suffix = " (\(n))"
         let (stem, ext) = splitExtension(name)
-        var candidate = stem + suffix + ext
-        // Keep within the byte limit by shortening the stem, never cutting a character in half.
         var shortened = stem
+        var candidate = shortened + suffix + ext
         while candidate.utf8.count > maxBytes, !shortened.isEmpty {
             shortened.removeLast()
             candidate = shortened + suffix + ext
         }
-        return candidate
+        guard !shortened.isEmpty, let valid = try? validated(candidate), valid.utf8.count <= maxBytes else { return nil }
+        return valid
     }
 
     /// Splits `report.tar.gz` into `report.tar` and `.gz`; a dotfile or a name without a dot has no extension.

@@ -15,6 +15,11 @@ public struct ServerConfiguration: Sendable {
     public var defaultQuotaBytes: Int64?
     /// The JWT signing key; `nil`: read or create `secret.key` in the data directory.
     public var secretKey: [UInt8]?
+    /// Free space uploads must leave on the data directory's disk, in bytes; 0 turns the check off.
+    public var minFreeSpaceBytes: Int64 = 256 << 20
+    /// Seconds a connection may stay without a request in progress before it is closed; a request
+    /// head must also arrive whole within this time, however slowly its bytes trickle in.
+    public var idleTimeout: TimeInterval = 60
     public var passwordRounds: Int = 600_000
     public var logLevel: Logger.Level = .info
 

@@ -25,10 +25,15 @@ struct ContentController {
             return Response(status: .notModified, headers: headers)
         }
         var range = ByteRange.parse(request.headers[.range], size: node.size)
-        if let ifRange = request.headers[.ifRange], ifRange != node.etag, ifRange != headers[.lastModified] {
+        if let ifRange = request.headers[.ifRange], !Self.strongMatch(ifRange, etag: node.etag) {
+            // Only a strong entity tag validates a range (RFC 9110 §13.1.5): a Last-Modified date has
+            // one-second resolution, so content replaced within the same second would glue two versions.
             range = .whole
         }
         let path = blobs.path(for: sha256)
+        // The node is committed but its content is gone (the data directory was damaged): HEAD says
+        // so as GET does, instead of promising bytes that cannot be sent.
+        if request.method == .head, access(path, R_OK) != 0 { throw StoreError.blobMissing }
         switch range {
         case .unsatisfiable:
             throw APIError(
@@ -75,6 +80,12 @@ struct ContentController {
             }
             try await writer.finish(nil)
         }
+    }
+
+    /// `If-Range`: one entity tag, compared strongly (a weak tag or a date never matches).
+    static func strongMatch(_ header: String, etag: String) -> Bool {
+        let tag = header.trimmingCharacters(in: .whitespaces)
+        return !tag.hasPrefix("W/") && tag == etag
     }
 
     /// `If-None-Match`: weak comparison against any listed tag, or `*`.

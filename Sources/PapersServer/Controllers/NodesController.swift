@@ -28,8 +28,8 @@ struct NodesController {
     func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         let query = try Self.listQuery(request)
-        let parentId = request.uri.queryParameters["parent_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        if let name = request.uri.queryParameters["name"].map(String.init) {
+        let parentId = try Self.parentId(request.query["parent_id"])
+        if let name = request.query["name"] {
             // Lookup by exact name: how clients resolve a path without paging through a big folder.
             let child = try await store.child(ownerId: caller.userId, parentId: parentId, name: try NodeName.validated(name))
             return try Response.json(NodePage(items: child.map { [Node($0)] } ?? [], nextCursor: nil), status: .ok, context: context)
@@ -71,6 +71,7 @@ struct NodesController {
             throw APIError.badRequest("Send \"name\" and/or \"parent_id\" to rename or move.", code: "validation_failed")
         }
         let name = try body.name.map { name throws(ValidationError) in try NodeName.validated(name) }
+        if case .folder(let parentId) = body.destination { _ = try Self.parentId(parentId) }
         let node = try await store.editNode(
             ownerId: caller.userId, id: id, kind: kind, newName: name, destination: body.destination,
             onConflict: try Self.onConflict(request), ifMatch: request.headers[.ifMatch])
@@ -88,7 +89,7 @@ struct NodesController {
         let caller = try context.caller
         let body = try await request.decodePayload(as: CreateFolderRequest.self, context: context)
         let name = try NodeName.validated(body.name)
-        let parentId = body.parentId.flatMap { $0.isEmpty ? nil : $0 }
+        let parentId = try Self.parentId(body.parentId)
         let folder = try await store.createFolder(ownerId: caller.userId, parentId: parentId, name: name, onConflict: try Self.onConflict(request))
         return Response.node(folder, status: .created, headers: [.location: "/api/v1/user/\(caller.userId)/folders/\(folder.id)"])
     }
@@ -96,7 +97,7 @@ struct NodesController {
     // MARK: Query parameters
 
     static func listQuery(_ request: Request) throws -> ListQuery {
-        let parameters = request.uri.queryParameters
+        let parameters = request.query
         var query = ListQuery()
         if let limit = parameters["limit"] {
             guard let value = Int(limit), (1...ListQuery.maxLimit).contains(value) else {
@@ -105,19 +106,19 @@ struct NodesController {
             query.limit = value
         }
         if let sort = parameters["sort"] {
-            guard let value = SortField(rawValue: String(sort)) else {
+            guard let value = SortField(rawValue: sort) else {
                 throw APIError.validation(ValidationError(field: "sort", message: "sort must be name, size or date_modified."))
             }
             query.sort = value
         }
         if let order = parameters["order"] {
-            guard let value = SortOrder(rawValue: String(order)) else {
+            guard let value = SortOrder(rawValue: order) else {
                 throw APIError.validation(ValidationError(field: "order", message: "order must be asc or desc."))
             }
             query.order = value
         }
         if let cursor = parameters["cursor"], !cursor.isEmpty {
-            guard let value = ListCursor.decode(String(cursor), for: query) else {
+            guard let value = ListCursor.decode(cursor, for: query) else {
                 throw APIError.validation(
                     ValidationError(field: "cursor", message: "This cursor is not valid here; it must come from the same listing, sort and order."))
             }
@@ -126,9 +127,20 @@ struct NodesController {
         return query
     }
 
+    /// A `parent_id` as a request gave it: `nil` (left out, or JSON `null`) is the root; an empty
+    /// string is refused everywhere (it used to mean the root in some routes and 404 in others).
+    /// - Throws: `ValidationError` (field `parent_id`) for `""`.
+    static func parentId(_ raw: String?) throws(ValidationError) -> String? {
+        guard let raw else { return nil }
+        guard !raw.isEmpty else {
+            throw ValidationError(field: "parent_id", message: "parent_id cannot be empty: leave it out (or send null) for the root.")
+        }
+        return raw
+    }
+
     static func onConflict(_ request: Request, allowOverwrite: Bool = false) throws -> OnConflict {
-        guard let raw = request.uri.queryParameters["on_conflict"] else { return .fail }
-        guard let value = OnConflict(rawValue: String(raw)), allowOverwrite || value != .overwrite else {
+        guard let raw = request.query["on_conflict"] else { return .fail }
+        guard let value = OnConflict(rawValue: raw), allowOverwrite || value != .overwrite else {
             let choices = allowOverwrite ? "fail, rename or overwrite" : "fail or rename"
             throw APIError.validation(ValidationError(field: "on_conflict", message: "on_conflict must be \(choices)."))
         }

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import MultipartKit
 import NIOCore
 import PapersCore
 
@@ -32,30 +31,32 @@ struct UploadController {
     }
 
     private func uploadRaw(_ request: Request, context: AppRequestContext, userId: String, mediaType: String) async throws -> Response {
-        let query = request.uri.queryParameters
-        guard let rawName = query["name"].map(String.init), !rawName.isEmpty else {
+        let query = request.query
+        guard let rawName = query["name"], !rawName.isEmpty else {
             throw refusal(APIError.validation(ValidationError(field: "name", message: "Give the file's name in the \"name\" query parameter.")))
         }
         let name: String
         let onConflict: OnConflict
+        let parentId: String?
         do {
             name = try NodeName.validated(rawName)
             onConflict = try NodesController.onConflict(request, allowOverwrite: true)
+            parentId = try NodesController.parentId(query["parent_id"])
         } catch {
             throw refusal(error)
         }
-        let parentId = query["parent_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         // Refuse what can be refused before a possibly huge body is read (one read for all of it).
         let limit: UploadLimit
+        let staged: StagedBlob
         do {
             let target = try await store.uploadTarget(ownerId: userId, parentId: parentId, name: name)
             limit = UploadLimit(maxUpload: maxUpload, quotaRemaining: target.quotaRemaining)
             try Self.checkDeclaredLength(request, limit: limit)
             if onConflict == .fail, target.nameTaken { throw StoreError.nameConflict(name: name) }
+            staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
-        let staged = try blobs.stage(limit: limit)
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
         let mimeType = MimeType.forName(name) ?? (mediaType == "application/octet-stream" ? MimeType.fallback : mediaType)
         return try await commit(
@@ -67,9 +68,17 @@ struct UploadController {
             throw refusal(APIError.badRequest("multipart/form-data needs a boundary parameter."))
         }
         let limit = try await uploadLimit(userId: userId)
-        do { try Self.checkDeclaredLength(request, limit: limit) } catch { throw refusal(error) }
-
-        let form = MultipartUpload(boundary: boundary, staged: try blobs.stage(limit: limit))
+        let form: MultipartUpload
+        do {
+            try Self.checkDeclaredLength(request, limit: limit)
+            form = MultipartUpload(boundary: boundary, staged: try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request)))
+        } catch {
+            throw refusal(error)
+        }
+        let query = request.query
+        let name: String
+        let onConflict: OnConflict
+        let parentId: String?
         do {
             for try await chunk in request.body {
                 try form.feed(chunk)
@@ -79,27 +88,23 @@ struct UploadController {
             form.staged.discard()
             throw Self.uploadFailure(error)
         }
-        try form.finish()
-        guard let filename = form.filename else {
-            form.staged.discard()
-            throw APIError.validation(ValidationError(field: "file", message: "The form needs a \"file\" part with the content."))
-        }
-        let query = request.uri.queryParameters
-        let name: String
-        let onConflict: OnConflict
         do {
+            try form.finish()
+            guard let filename = form.filename else {
+                throw APIError.validation(ValidationError(field: "file", message: "The form needs a \"file\" part with the content."))
+            }
             name = try NodeName.validated(form.fields["name"] ?? filename)
-            let conflictText = form.fields["on_conflict"] ?? query["on_conflict"].map(String.init) ?? "fail"
+            let conflictText = form.fields["on_conflict"] ?? query["on_conflict"] ?? "fail"
             guard let value = OnConflict(rawValue: conflictText) else {
                 throw ValidationError(field: "on_conflict", message: "on_conflict must be fail, rename or overwrite.")
             }
             onConflict = value
+            parentId = try NodesController.parentId(form.fields["parent_id"] ?? query["parent_id"])
         } catch {
             form.staged.discard()
             throw error
         }
         let content = try await form.staged.finish(expectedSHA256: request.headers[.contentSHA256])
-        let parentId = (form.fields["parent_id"] ?? query["parent_id"].map(String.init)).flatMap { $0.isEmpty ? nil : $0 }
         let partType = form.partContentType.map(MediaTypeName.of)
         let mimeType = MimeType.forName(name) ?? partType.flatMap { $0.isEmpty || $0 == MimeType.fallback ? nil : $0 } ?? MimeType.fallback
         return try await commit(
@@ -110,6 +115,7 @@ struct UploadController {
     func replace(_ request: Request, context: AppRequestContext, id: String) async throws -> Response {
         let caller = try context.caller
         let limit: UploadLimit
+        let staged: StagedBlob
         do {
             let node = try await store.node(id: id, ownerId: caller.userId, kind: .file)
             try node.checkPrecondition(request.headers[.ifMatch])
@@ -117,10 +123,10 @@ struct UploadController {
             // The old content's bytes are given back when the new content lands.
             limit = UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + node.size })
             try Self.checkDeclaredLength(request, limit: limit)
+            staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
-        let staged = try blobs.stage(limit: limit)
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
         let node = try await settling(content) {
             try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
@@ -175,24 +181,20 @@ struct UploadController {
     /// An error answered before the body was read: the connection closes after the answer, so the
     /// client stops sending instead of the server reading (and discarding) the whole body.
     private func refusal(_ error: any Error) -> any Error {
-        guard var apiError = APIError.from(error) else { return error }
-        apiError.headers[.connection] = "close"
-        return apiError
+        ClosingConnection(underlying: error)
     }
 
-    /// A limit overrun while streaming closes the connection; a body cut off by the client (it hung
-    /// up, or sent garbage) is a 400 nobody will read: nothing was stored either way.
+    /// A limit overrun or a disk error while streaming closes the connection; a body cut off by the
+    /// client (it hung up, or sent garbage) is a 400 nobody will read: nothing was stored either way.
     private static func uploadFailure(_ error: any Error) -> any Error {
-        guard let uploadError = error as? UploadError else {
-            if error is APIError { return error }
+        switch error {
+        case is UploadError: return ClosingConnection(underlying: error)
+        case is APIError: return error
+        default:
             return APIError(
                 .badRequest, code: "upload_interrupted", message: "The upload was cut off before its end; nothing was stored.",
                 headers: [.connection: "close"])
         }
-        guard var apiError = APIError.from(uploadError) else { return error }
-        if case .checksumMismatch = uploadError { return apiError }
-        apiError.headers[.connection] = "close"
-        return apiError
     }
 
     static func declaredLength(_ request: Request) -> Int64? {
@@ -203,6 +205,8 @@ struct UploadController {
         if let length = declaredLength(request) { try limit.check(length) }
     }
 
+    /// The `boundary` parameter of a multipart Content-Type. Hand-parsed: Hummingbird's `MediaType`
+    /// keeps only one parameter, so `multipart/form-data; charset=utf-8; boundary=x` would lose it.
     static func boundary(_ contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -212,101 +216,5 @@ struct UploadController {
             }
         }
         return nil
-    }
-}
-
-/// A `multipart/form-data` upload being parsed as it streams: the `file` part goes to a staged blob,
-/// small text fields (`name`, `parent_id`, `on_conflict`) are kept.
-final class MultipartUpload {
-    let staged: StagedBlob
-    private let parser: MultipartParser
-    private(set) var fields: [String: String] = [:]
-    private(set) var filename: String?
-    private(set) var partContentType: String?
-    private var failure: (any Error)?
-    private var currentName: String?
-    private var currentFilename: String?
-    private var currentType: String?
-    private var currentValue: [UInt8] = []
-    private var sawFilePart = false
-    private static let maxFieldBytes = 4096
-
-    init(boundary: String, staged: StagedBlob) {
-        self.staged = staged
-        self.parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { [unowned self] name, value in self.header(name, value) }
-        parser.onBody = { [unowned self] buffer in self.body(buffer) }
-        parser.onPartComplete = { [unowned self] in self.partComplete() }
-    }
-
-    func feed(_ chunk: ByteBuffer) throws {
-        do {
-            try parser.execute(chunk)
-        } catch {
-            throw APIError.badRequest("The multipart/form-data body is malformed.")
-        }
-        if let failure { throw failure }
-    }
-
-    func finish() throws {
-        if let failure { throw failure }
-    }
-
-    private func header(_ name: String, _ value: String) {
-        switch name.lowercased() {
-        case "content-disposition":
-            currentName = Self.parameter("name", in: value)
-            currentFilename = Self.parameter("filename", in: value)
-        case "content-type":
-            currentType = value
-        default: break
-        }
-    }
-
-    private func body(_ buffer: ByteBuffer) {
-        guard failure == nil else { return }
-        if currentName == "file", !sawFilePart {
-            do { try staged.write(buffer) } catch { failure = error }
-        } else if currentName != nil {
-            currentValue += buffer.readableBytesView
-            if currentValue.count > Self.maxFieldBytes {
-                failure = APIError.badRequest("A form field other than \"file\" is too long.")
-            }
-        }
-    }
-
-    private func partComplete() {
-        if currentName == "file", !sawFilePart {
-            sawFilePart = true
-            filename = currentFilename ?? ""
-            partContentType = currentType
-        } else if let name = currentName, name != "file" {
-            fields[name] = String(decoding: currentValue, as: UTF8.self)
-        }
-        currentName = nil
-        currentFilename = nil
-        currentType = nil
-        currentValue = []
-    }
-
-    /// A parameter of a Content-Disposition value, unquoted (`filename*=UTF-8''...` is decoded too).
-    static func parameter(_ wanted: String, in value: String) -> String? {
-        var plain: String?
-        for part in value.split(separator: ";").dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2 else { continue }
-            let key = pair[0].lowercased()
-            if key == wanted + "*", pair[1].lowercased().hasPrefix("utf-8''") {
-                return String(pair[1].dropFirst(7)).removingPercentEncoding
-            }
-            if key == wanted {
-                var text = pair[1]
-                if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 {
-                    text = String(text.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
-                }
-                plain = text
-            }
-        }
-        return plain
     }
 }

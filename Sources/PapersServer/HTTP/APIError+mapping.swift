@@ -1,3 +1,4 @@
+import GRDB
 import Hummingbird
 import NIOCore
 import PapersCore
@@ -9,6 +10,12 @@ extension APIError {
         switch error {
         case let error as APIError:
             return error
+        case let error as ClosingConnection:
+            guard var mapped = from(error.underlying) else { return nil }
+            mapped.headers[.connection] = "close"
+            return mapped
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            return diskFull
         case let error as ValidationError:
             return .validation(error)
         case let error as StoreError:
@@ -60,8 +67,11 @@ extension APIError {
         case .preconditionFailed:
             return APIError(.preconditionFailed, code: "precondition_failed", message: "The file or folder has changed since you read it.")
         case .quotaExceeded:
-            return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "quota_exceeded", message: "This would exceed your storage quota.")
-        case .blobMissing: return .internalError
+            return APIError(insufficientStorageStatus, code: "quota_exceeded", message: "This would exceed your storage quota.", isFault: false)
+        case .blobMissing:
+            return APIError(
+                .internalServerError, code: "content_missing",
+                message: "This file's content is missing from the server's storage; the server's operator has to restore it.")
         }
     }
 
@@ -74,8 +84,17 @@ extension APIError {
             return .badRequest(
                 "The content's SHA-256 is \(actual), not \(expected) as X-Content-SHA256 said; nothing was stored.", code: "checksum_mismatch")
         case .storageFailed: return .internalError
+        case .diskFull: return diskFull
+        case .belowFreeSpaceFloor:
+            return APIError(
+                insufficientStorageStatus, code: "insufficient_storage",
+                message: "The server is almost out of disk space and takes no more uploads; deleting files still works.")
         }
     }
+
+    /// The disk (or the database on it) ran out of space mid-write.
+    private static let diskFull = APIError(
+        insufficientStorageStatus, code: "insufficient_storage", message: "The server's disk is full; nothing was stored.")
 
     private static func describe(_ error: DecodingError) -> String {
         switch error {

@@ -11,23 +11,35 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var message: String
     public var fields: [String: String]?
     public var headers: HTTPFields
+    /// Whether the server is at fault, so the error middleware logs the error behind it (with its
+    /// detail): every 5xx by default; a refusal by rule (507 quota) is not.
+    public var isFault: Bool
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, fields: [String: String]? = nil, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, fields: [String: String]? = nil, headers: HTTPFields = [:],
+        isFault: Bool? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
         self.headers = headers
+        self.isFault = isFault ?? (status.code >= 500)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        let body = try encoder.encode(ErrorBody(message: message, code: code, fields: fields))
+        let body = try self.body()
         headers[.contentLength] = String(body.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The JSON error body: `{"code", "fields"?, "message"}`.
+    func body() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return try encoder.encode(ErrorBody(message: message, code: code, fields: fields))
     }
 }
 
@@ -44,4 +56,12 @@ extension APIError {
     static let forbidden = APIError(.forbidden, code: "forbidden", message: "This token cannot reach another user's files.")
     static let notFound = APIError(.notFound, code: "not_found", message: "No such file or folder.")
     static let internalError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on the server.")
+    static let insufficientStorageStatus = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+}
+
+/// An error after which the connection closes once the answer is sent, so a client still sending a
+/// body it was refused stops instead of the server reading (and discarding) all of it. Mapped like
+/// the error it wraps, plus `Connection: close`; the log still sees the wrapped error's detail.
+struct ClosingConnection: Error {
+    let underlying: any Error
 }

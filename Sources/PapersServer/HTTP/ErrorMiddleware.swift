@@ -18,7 +18,7 @@ struct ErrorMiddleware: RouterMiddleware {
             var apiError: APIError
             if let mapped = APIError.from(error) {
                 apiError = mapped
-                if mapped.status.code >= 500, mapped.code != "quota_exceeded" { logger.error("server error id=\(context.requestId): \(String(reflecting: error))") }
+                if mapped.isFault { logger.error("server error id=\(context.requestId): \(String(reflecting: error))") }
             } else {
                 logger.error("internal error id=\(context.requestId): \(String(reflecting: error))")
                 apiError = .internalError

@@ -12,8 +12,46 @@ public enum UploadError: Error, Sendable, Equatable {
     case quotaExceeded
     /// `X-Content-SHA256` did not match what arrived.
     case checksumMismatch(expected: String, actual: String)
-    /// The disk refused (full, permissions, ...). `detail` is for the log only.
+    /// The disk refused (permissions, I/O error, ...). `detail` is for the log only.
     case storageFailed(detail: String)
+    /// The disk is full (ENOSPC, EDQUOT). `detail` is for the log only.
+    case diskFull(detail: String)
+    /// Taking the upload would leave less free space than `--min-free-space` keeps for deletes and
+    /// the database.
+    case belowFreeSpaceFloor(free: Int64, needed: Int64, floor: Int64)
+
+    /// The error for a failed system call on `path`, from `errno`.
+    static func disk(_ operation: String, _ path: String, errno code: Int32 = errno) -> UploadError {
+        let detail = "\(operation) \(path): \(String(cString: strerror(code)))"
+        return code == ENOSPC || code == EDQUOT ? .diskFull(detail: detail) : .storageFailed(detail: detail)
+    }
+}
+
+/// Keeps uploads from filling the disk: an upload is refused while the free space under the data
+/// directory, less what the upload brings, would fall below `floor` — so that deletes, the
+/// database's own writes and other processes always have room.
+public struct FreeSpaceFloor: Sendable, Equatable {
+    /// The file system to watch (any path on it).
+    public var path: String
+    public var floor: Int64
+
+    public init(path: String, floor: Int64) {
+        self.path = path
+        self.floor = floor
+    }
+
+    /// Bytes available to an unprivileged writer, or `nil` when the file system does not say.
+    public func available() -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    /// - Throws: `UploadError.belowFreeSpaceFloor` when `bytes` more would cross the floor.
+    public func check(adding bytes: Int64) throws(UploadError) {
+        guard floor > 0, let free = available() else { return }
+        if free - bytes < floor { throw .belowFreeSpaceFloor(free: free, needed: bytes, floor: floor) }
+    }
 }
 
 /// How many bytes an upload may bring, and which rule says so.
@@ -58,14 +96,17 @@ public final class DiskBlobStore: Sendable {
     }()
     var blobsDirectory: String { root + "/blobs" }
     var temporaryDirectory: String { root + "/tmp" }
+    /// The free space uploads must leave on the disk.
+    public let freeSpace: FreeSpaceFloor
 
-    /// Creates `blobs/` and `tmp/` under `root` when missing.
+    /// Creates `blobs/` and `tmp/` under `root` when missing (owner-only, whatever the umask).
     /// - Throws: `UploadError.storageFailed` when they cannot be made.
-    public init(root: String) throws {
+    public init(root: String, minFreeSpace: Int64 = 0) throws {
         self.root = root
+        self.freeSpace = FreeSpaceFloor(path: root, floor: minFreeSpace)
         for dir in [root + "/blobs", root + "/tmp"] {
             do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: Self.ownerOnly)
             } catch {
                 throw UploadError.storageFailed(detail: "cannot create \(dir): \(error)")
             }
@@ -79,13 +120,16 @@ public final class DiskBlobStore: Sendable {
         return "\(blobsDirectory)/\(a)/\(b)/\(sha256)"
     }
 
-    /// Opens a new staging file in `tmp/`.
-    /// - Throws: `UploadError.storageFailed`.
-    public func stage(limit: UploadLimit) throws(UploadError) -> StagedBlob {
+    static var ownerOnly: [FileAttributeKey: Any] { [.posixPermissions: 0o700] }
+
+    /// Opens a new staging file in `tmp/` for an upload of `expectedLength` bytes (`nil`: unknown).
+    /// - Throws: `UploadError.belowFreeSpaceFloor` when the disk has no room for it, `.storageFailed`.
+    public func stage(limit: UploadLimit, expectedLength: Int64? = nil) throws(UploadError) -> StagedBlob {
+        try freeSpace.check(adding: expectedLength ?? 0)
         let path = "\(temporaryDirectory)/upload-\(RandomID.uuid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .storageFailed(detail: "open \(path): \(String(cString: strerror(errno)))") }
-        return StagedBlob(fd: fd, path: path, limit: limit)
+        guard fd >= 0 else { throw .disk("open", path) }
+        return StagedBlob(fd: fd, path: path, limit: limit, freeSpace: expectedLength == nil ? freeSpace : nil)
     }
 
     /// Moves finished content to its address; when that content is already stored, leaves the copy in
@@ -100,17 +144,15 @@ public final class DiskBlobStore: Sendable {
             return  // already stored: the copy stays in tmp/ for `removeLeftover`, off the writer
         }
         if access(leaf, F_OK) != 0 {
-            do {
-                try FileManager.default.createDirectory(atPath: leaf, withIntermediateDirectories: true)
-            } catch {
-                throw .storageFailed(detail: "mkdir \(leaf): \(error)")
+            // blobs/ab/ then blobs/ab/cd/, owner-only; another upload may make either at the same time.
+            let outer = (leaf as NSString).deletingLastPathComponent
+            for dir in [outer, leaf] {
+                if mkdir(dir, 0o700) != 0, errno != EEXIST { throw .disk("mkdir", dir) }
             }
-            unsynced.insert((leaf as NSString).deletingLastPathComponent)
+            unsynced.insert(outer)
             unsynced.insert(blobsDirectory)
         }
-        guard rename(blob.temporaryPath, final) == 0 else {
-            throw .storageFailed(detail: "rename to \(final): \(String(cString: strerror(errno)))")
-        }
+        guard rename(blob.temporaryPath, final) == 0 else { throw .disk("rename to", final) }
         unsynced.insert(leaf)
     }
 
@@ -176,15 +218,18 @@ public final class StagedBlob {
     private var fd: Int32
     public let path: String
     private let limit: UploadLimit
+    /// Checked as the bytes come when the upload did not say its length up front.
+    private let freeSpace: FreeSpaceFloor?
     private let hasher = StreamHasher()
     public private(set) var size: Int64 = 0
     /// Bytes whose write-back to the disk has been started.
     private var writtenBack: Int64 = 0
 
-    init(fd: Int32, path: String, limit: UploadLimit) {
+    init(fd: Int32, path: String, limit: UploadLimit, freeSpace: FreeSpaceFloor?) {
         self.fd = fd
         self.path = path
         self.limit = limit
+        self.freeSpace = freeSpace
     }
 
     deinit {
@@ -206,7 +251,7 @@ public final class StagedBlob {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw .storageFailed(detail: "write \(path): \(String(cString: strerror(errno)))")
+                    throw .disk("write", path)
                 }
                 offset += n
             }
@@ -220,6 +265,8 @@ public final class StagedBlob {
             // the I/O; errors surface in that fsync.
             _ = linuxSyncFileRange(fd, writtenBack, size - writtenBack, syncFileRangeWrite)
             writtenBack = size
+            // A body without a length: what it already wrote is on the disk, so the floor applies as is.
+            try freeSpace?.check(adding: 0)
         }
     }
 
@@ -242,17 +289,17 @@ public final class StagedBlob {
             throw .checksumMismatch(expected: expected, actual: digest)
         }
         let fd = self.fd
-        let synced: Bool
+        let syncError: Int32
         do {
-            synced = try await DiskBlobStore.syncThreads.runOnPool { fsync(fd) == 0 }
+            syncError = try await DiskBlobStore.syncThreads.runOnPool { fsync(fd) == 0 ? 0 : errno }
         } catch {
-            synced = false
+            syncError = EIO
         }
         close(fd)
         self.fd = -1
-        guard synced else {
+        guard syncError == 0 else {
             unlink(path)
-            throw .storageFailed(detail: "fsync \(path) failed")
+            throw .disk("fsync", path, errno: syncError)
         }
         return FinishedBlob(temporaryPath: path, sha256: digest, size: size)
     }

@@ -327,7 +327,8 @@ extension SQLiteMetadataStore {
         if try isFree(name) { return name }
         guard onConflict == .rename else { throw StoreError.nameConflict(name: name) }
         for n in 1...10_000 {
-            let candidate = NodeName.numbered(name, n)
+            // No numbered name keeps the name rules (the stem would vanish): a conflict after all.
+            guard let candidate = NodeName.numbered(name, n) else { break }
             if try isFree(candidate) { return candidate }
         }
         throw StoreError.nameConflict(name: name)
