@@ -312,3 +312,42 @@ def test_head_of_missing_content_answers_as_get_does(user):
     finally:
         moved.rename(blob)
     assert u.session.head(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT).status_code == 200
+
+
+# --------------------------------------------------------------------------- found by schemathesis
+
+
+def test_a_malformed_content_sha256_is_refused_before_the_body(user):
+    u = user()
+    node = u.upload("a.txt", b"a")
+    for bad in ("", "xyz", "0" * 63, "g" * 64, "0" * 65):
+        headers = {"X-Content-SHA256": bad}
+        r = u.upload_raw("b.txt", b"b", headers=headers)
+        body = assert_error(r, 400, "validation_failed")
+        assert "X-Content-SHA256" in body["fields"]
+        r = u.session.post(u.url("files/"), files={"file": ("c.txt", b"c")}, headers=headers, timeout=TIMEOUT)
+        assert_error(r, 400, "validation_failed")
+        r = u.session.put(u.url(f"files/{node['id']}"), data=b"new", timeout=TIMEOUT,
+                          headers={**headers, "Content-Type": "application/octet-stream"})
+        assert_error(r, 400, "validation_failed")
+        r = u.session.put(u.url(f"files/{node['id']}"), json={"name": "renamed.txt"}, headers=headers, timeout=TIMEOUT)
+        assert_error(r, 400, "validation_failed")
+    assert [n["name"] for n in u.list_all()] == ["a.txt"]
+    # Upper-case hex is the same digest.
+    r = u.upload_raw("d.txt", b"d", headers={"X-Content-SHA256": sha256_hex(b"d").upper()})
+    assert r.status_code == 201, r.text
+
+
+def test_account_field_lengths_count_code_points(module_server):
+    """JSON Schema's minLength/maxLength count code points; so does the server (it counted grapheme
+    clusters: "aaaaaaa\u0301" was 7 characters)."""
+    combining = "aaaaaaa\u0301"  # 8 code points, 7 graphemes
+    r = requests.post(module_server.url(API + "/auth/register"), json={
+        "fullname": "A", "email": unique_email(), "password": combining, "password_conf": combining}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    too_long = "e\u0301" * 101  # 202 code points, 101 graphemes
+    r = requests.post(module_server.url(API + "/auth/register"), json={
+        "fullname": too_long, "email": unique_email(), "password": "correct horse", "password_conf": "correct horse"},
+        timeout=TIMEOUT)
+    body = assert_error(r, 400, "validation_failed")
+    assert "fullname" in body["fields"]

@@ -10,7 +10,7 @@ public enum AccountRules {
     public static func email(_ raw: String) throws(ValidationError) -> String {
         let email = raw.trimmingWhitespace().lowercased()
         let bad = ValidationError(field: "email", message: "Enter a valid e-mail address.")
-        guard !email.isEmpty, email.count <= emailMaxLength else { throw bad }
+        guard !email.isEmpty, email.unicodeScalars.count <= emailMaxLength else { throw bad }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw bad }
         let domain = parts[1]
@@ -20,23 +20,24 @@ public enum AccountRules {
         return email
     }
 
-    /// Checks a new password's length (8–1024 characters).
+    /// Checks a new password's length: 8–1024 characters, counted as Unicode code points (as JSON
+    /// Schema's `minLength` and most clients count them, not as grapheme clusters).
     /// - Throws: `ValidationError` (field `password`).
     public static func password(_ password: String) throws(ValidationError) {
-        if password.count < passwordMinLength {
+        if password.unicodeScalars.count < passwordMinLength {
             throw ValidationError(field: "password", message: "A password needs at least \(passwordMinLength) characters.")
         }
-        if password.count > passwordMaxLength {
+        if password.unicodeScalars.count > passwordMaxLength {
             throw ValidationError(field: "password", message: "A password can have at most \(passwordMaxLength) characters.")
         }
     }
 
-    /// Returns the trimmed full name.
+    /// Returns the trimmed full name (at most 200 code points).
     /// - Throws: `ValidationError` (field `fullname`) when it is empty, too long or holds control characters.
     public static func fullname(_ raw: String) throws(ValidationError) -> String {
         let name = raw.trimmingWhitespace()
         if name.isEmpty { throw ValidationError(field: "fullname", message: "You need to enter your full name") }
-        if name.count > fullnameMaxLength {
+        if name.unicodeScalars.count > fullnameMaxLength {
             throw ValidationError(field: "fullname", message: "A full name can have at most \(fullnameMaxLength) characters.")
         }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

@@ -66,6 +66,7 @@ struct NodesController {
         if mediaType != "application/json", kind == .any {
             return try await uploads.replace(request, context: context, id: id)
         }
+        _ = try UploadController.expectedSHA256(request)  // a malformed header is refused here too
         let body = try await request.decodePayload(as: EditNodeRequest.self, context: context)
         guard body.name != nil || body.destination != nil else {
             throw APIError.badRequest("Send \"name\" and/or \"parent_id\" to rename or move.", code: "validation_failed")

@@ -48,16 +48,18 @@ struct UploadController {
         // Refuse what can be refused before a possibly huge body is read (one read for all of it).
         let limit: UploadLimit
         let staged: StagedBlob
+        let expectedSHA256: String?
         do {
             let target = try await store.uploadTarget(ownerId: userId, parentId: parentId, name: name)
             limit = UploadLimit(maxUpload: maxUpload, quotaRemaining: target.quotaRemaining)
             try Self.checkDeclaredLength(request, limit: limit)
             if onConflict == .fail, target.nameTaken { throw StoreError.nameConflict(name: name) }
+            expectedSHA256 = try Self.expectedSHA256(request)
             staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
-        let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
+        let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expectedSHA256: expectedSHA256)
         let mimeType = MimeType.forName(name) ?? (mediaType == "application/octet-stream" ? MimeType.fallback : mediaType)
         return try await commit(
             userId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
@@ -69,8 +71,10 @@ struct UploadController {
         }
         let limit = try await uploadLimit(userId: userId)
         let form: MultipartUpload
+        let expectedSHA256: String?
         do {
             try Self.checkDeclaredLength(request, limit: limit)
+            expectedSHA256 = try Self.expectedSHA256(request)
             form = MultipartUpload(boundary: boundary, staged: try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request)))
         } catch {
             throw refusal(error)
@@ -104,7 +108,7 @@ struct UploadController {
             form.staged.discard()
             throw error
         }
-        let content = try await form.staged.finish(expectedSHA256: request.headers[.contentSHA256])
+        let content = try await form.staged.finish(expectedSHA256: expectedSHA256)
         let partType = form.partContentType.map(MediaTypeName.of)
         let mimeType = MimeType.forName(name) ?? partType.flatMap { $0.isEmpty || $0 == MimeType.fallback ? nil : $0 } ?? MimeType.fallback
         return try await commit(
@@ -116,6 +120,7 @@ struct UploadController {
         let caller = try context.caller
         let limit: UploadLimit
         let staged: StagedBlob
+        let expectedSHA256: String?
         do {
             let node = try await store.node(id: id, ownerId: caller.userId, kind: .file)
             try node.checkPrecondition(request.headers[.ifMatch])
@@ -123,11 +128,12 @@ struct UploadController {
             // The old content's bytes are given back when the new content lands.
             limit = UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + node.size })
             try Self.checkDeclaredLength(request, limit: limit)
+            expectedSHA256 = try Self.expectedSHA256(request)
             staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
-        let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expected: request)
+        let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expectedSHA256: expectedSHA256)
         let node = try await settling(content) {
             try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
         }
@@ -140,7 +146,7 @@ struct UploadController {
         UploadLimit(maxUpload: maxUpload, quotaRemaining: try await store.quotaRemaining(userId: userId))
     }
 
-    private func receive(_ body: RequestBody, into staged: StagedBlob, declaredLength: Int64?, expected request: Request) async throws
+    private func receive(_ body: RequestBody, into staged: StagedBlob, declaredLength: Int64?, expectedSHA256: String?) async throws
         -> FinishedBlob
     {
         do {
@@ -156,7 +162,7 @@ struct UploadController {
             staged.discard()
             throw APIError.badRequest("The body ended after \(staged.size) of \(declaredLength) bytes; nothing was stored.")
         }
-        return try await staged.finish(expectedSHA256: request.headers[.contentSHA256])
+        return try await staged.finish(expectedSHA256: expectedSHA256)
     }
 
     private func commit(
@@ -195,6 +201,17 @@ struct UploadController {
                 .badRequest, code: "upload_interrupted", message: "The upload was cut off before its end; nothing was stored.",
                 headers: [.connection: "close"])
         }
+    }
+
+    /// The `X-Content-SHA256` header, lower-cased; checked before the body is read.
+    /// - Throws: `ValidationError` (field `X-Content-SHA256`) when it is not 64 hex digits.
+    static func expectedSHA256(_ request: Request) throws(ValidationError) -> String? {
+        guard let header = request.headers[.contentSHA256] else { return nil }
+        let value = header.trimmingCharacters(in: .whitespaces).lowercased()
+        guard value.utf8.count == 64, value.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+            throw ValidationError(field: "X-Content-SHA256", message: "X-Content-SHA256 must be the content's SHA-256 as 64 hex digits.")
+        }
+        return value
     }
 
     static func declaredLength(_ request: Request) -> Int64? {
