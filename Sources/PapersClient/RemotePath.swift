@@ -1,3 +1,4 @@
+import Foundation
 import PapersCore
 
 /// A path in the user's tree as people write it: `/Work/2026/report.pdf`; a trailing `/` says "a folder".
@@ -108,8 +109,6 @@ extension APIClient {
         return .node(node)
     }
 }
-
-import Foundation
 
 extension APIClient {
     /// The folder of that name in `parentId` (`nil`: the root), made when missing.

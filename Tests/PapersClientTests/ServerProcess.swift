@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PapersClient
 import PapersCore
@@ -132,5 +133,3 @@ func sha256File(_ path: String) throws -> String {
     while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
     return hasher.finalize().map { String(format: "%02x", $0) }.joined()
 }
-
-import Crypto

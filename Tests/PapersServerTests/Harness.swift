@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -157,8 +158,6 @@ extension TestResponse {
 func sha256Hex(_ text: String) -> String {
     sha256Hex(Array(text.utf8))
 }
-
-import Crypto
 
 func sha256Hex(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

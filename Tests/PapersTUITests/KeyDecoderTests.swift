@@ -86,6 +86,10 @@ import Testing
         #expect(throws: KeyMapError(file: "k.toml", line: 2, key: "quit", message: "\"hyper-q\" is not a key name")) {
             try KeyMap.parse("[keys]\nquit = \"hyper-q\"\n", file: "k.toml")
         }
+        // The line of `up`, not of `upload` above it (a prefix match found `upload = ...`).
+        #expect(throws: KeyMapError(file: "k.toml", line: 3, key: "up", message: "\"hyper-k\" is not a key name")) {
+            try KeyMap.parse("[keys]\nupload = \"f5\"\nup = \"hyper-k\"\n", file: "k.toml")
+        }
         do {
             _ = try KeyMap.parse("[keys\nquit = 1", file: "k.toml")
             Issue.record("expected a syntax error")

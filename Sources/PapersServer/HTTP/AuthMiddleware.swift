@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
 import PapersCore
@@ -39,8 +40,6 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
-
-import Foundation
 
 /// Accounts seen to exist, so that the check costs one database read per account per process, not
 /// one per request. Accounts are not deleted while a server runs; an operator command that deletes

@@ -176,11 +176,6 @@ public final class DiskBlobStore: Sendable {
         for directory in directories { Self.syncDirectory(directory) }
     }
 
-    /// Whether content with this hash is stored.
-    public func contains(sha256: String) -> Bool {
-        access(path(for: sha256), F_OK) == 0
-    }
-
     /// Deletes stored content. Missing content is not an error.
     public func remove(sha256: String) {
         unlink(path(for: sha256))

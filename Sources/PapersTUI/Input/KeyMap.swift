@@ -121,14 +121,12 @@ public struct KeyMap: Sendable, Equatable {
         } catch {
             throw KeyMapError(file: file, line: 0, key: "", message: "\(error)")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        func line(of key: String) -> Int {
-            (lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }).map { $0 + 1 } ?? 0
-        }
+        let lines = TOMLKeyLines(text)
+        func line(of key: String) -> Int { lines.line(of: ["keys", key]) ?? 0 }
         var bindings = KeyMap.standard.bindings
         for (section, value) in table {
             guard section == "keys", let keys = value.table else {
-                throw KeyMapError(file: file, line: line(of: "[\(section)"), key: section, message: "unknown section (use [keys])")
+                throw KeyMapError(file: file, line: lines.line(of: [section]) ?? 0, key: section, message: "unknown section (use [keys])")
             }
             for (name, value) in keys {
                 guard let command = Command(rawValue: name) else {

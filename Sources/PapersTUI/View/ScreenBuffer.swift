@@ -62,14 +62,6 @@ public struct ScreenBuffer: Sendable, Equatable {
         }
     }
 
-    /// Gives cells in a row range a style, keeping their characters (the selection bar).
-    public mutating func restyle(x: Int, y: Int, width w: Int, style: Style) {
-        guard y >= 0, y < height else { return }
-        for column in max(0, x)..<min(width, x + w) {
-            cells[y * width + column].style = style
-        }
-    }
-
     /// A box with single-line borders and a title in the top edge.
     public mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String, style: Style, titleStyle: Style) {
         guard w >= 2, h >= 2 else { return }
