@@ -65,9 +65,9 @@ public struct APIClient: Sendable {
 
     /// One page of a folder's children (`parentId` `nil`: the root).
     public func listPage(
-        parentId: String?, limit: Int = 1000, cursor: String? = nil, sort: String = "name", order: String = "asc"
+        parentId: String?, limit: Int = 1000, cursor: String? = nil, sort: SortField = .name, order: SortDirection = .asc
     ) async throws(ClientError) -> NodePage {
-        var query = ["limit": String(limit), "sort": sort, "order": order]
+        var query = ["limit": String(limit), "sort": sort.rawValue, "order": order.rawValue]
         if let parentId { query["parent_id"] = parentId }
         if let cursor { query["cursor"] = cursor }
         return try await send("GET", try userPath("/files/"), query: query)

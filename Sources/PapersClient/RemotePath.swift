@@ -60,7 +60,7 @@ extension APIClient {
     }
 
     /// Every child of a folder, page by page, as they arrive.
-    public func children(of parentId: String?, sort: String = "name", order: String = "asc", pageSize: Int = 1000)
+    public func children(of parentId: String?, sort: SortField = .name, order: SortDirection = .asc, pageSize: Int = 1000)
         -> AsyncThrowingStream<[Node], any Error>
     {
         AsyncThrowingStream { continuation in

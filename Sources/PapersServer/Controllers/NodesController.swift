@@ -113,7 +113,7 @@ struct NodesController {
             query.sort = value
         }
         if let order = parameters["order"] {
-            guard let value = SortOrder(rawValue: order) else {
+            guard let value = SortDirection(rawValue: order) else {
                 throw APIError.validation(ValidationError(field: "order", message: "order must be asc or desc."))
             }
             query.order = value

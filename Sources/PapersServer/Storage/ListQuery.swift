@@ -2,29 +2,18 @@ import Foundation
 import PapersCore
 
 /// How a folder listing is ordered. Folders always come first.
-public enum SortField: String, Sendable, CaseIterable {
-    case name
-    case size
-    case dateModified = "date_modified"
-}
-
-public enum SortOrder: String, Sendable, CaseIterable {
-    case asc
-    case desc
-}
-
 /// One request for a page of a folder's children.
 public struct ListQuery: Sendable, Equatable {
     public static let defaultLimit = 200
     public static let maxLimit = 1000
 
     public var sort: SortField
-    public var order: SortOrder
+    public var order: SortDirection
     public var limit: Int
     /// Where the previous page stopped; `nil` for the first page.
     public var after: ListCursor?
 
-    public init(sort: SortField = .name, order: SortOrder = .asc, limit: Int = ListQuery.defaultLimit, after: ListCursor? = nil) {
+    public init(sort: SortField = .name, order: SortDirection = .asc, limit: Int = ListQuery.defaultLimit, after: ListCursor? = nil) {
         self.sort = sort
         self.order = order
         self.limit = limit
@@ -60,7 +49,7 @@ public struct ListCursor: Sendable, Equatable, Codable {
         switch query.sort {
         case .name: number = 0
         case .size: number = last.size
-        case .dateModified: number = last.modifiedMs
+        case .modified: number = last.modifiedMs
         }
         sortName = NodeName.sortKey(last.name)
         name = last.name

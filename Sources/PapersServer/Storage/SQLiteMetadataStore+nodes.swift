@@ -108,12 +108,12 @@ extension SQLiteMetadataStore {
         return result
     }
 
-    static func pageSQL(sort: SortField, order: SortOrder, after: Bool) -> String {
+    static func pageSQL(sort: SortField, order: SortDirection, after: Bool) -> String {
         var keys = ["sort_name", "name", "id"]
         switch sort {
         case .name: break
         case .size: keys.insert("size", at: 0)
-        case .dateModified: keys.insert("modified_ms", at: 0)
+        case .modified: keys.insert("modified_ms", at: 0)
         }
         let comparison = order == .asc ? ">" : "<"
         let direction = order == .asc ? "ASC" : "DESC"

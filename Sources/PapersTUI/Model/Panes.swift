@@ -8,20 +8,6 @@ public struct FolderRef: Sendable, Equatable {
     public var name: String
 }
 
-/// How the remote listing is ordered (the server sorts; folders always first).
-public enum SortKey: String, Sendable, CaseIterable {
-    case name, size
-    case modified = "date_modified"
-
-    var next: SortKey {
-        switch self {
-        case .name: return .size
-        case .size: return .modified
-        case .modified: return .name
-        }
-    }
-}
-
 /// The left pane: one remote folder, loaded page by page.
 public struct RemotePane: Sendable, Equatable {
     /// Root first; the last is the folder shown.
@@ -38,7 +24,7 @@ public struct RemotePane: Sendable, Equatable {
     public var scroll = 0
     public var marked: Set<String> = []
     public var filter = ""
-    public var sort: SortKey = .name
+    public var sort: SortField = .name
     public var reversed = false
     public var showHidden = false
     /// The item to put the cursor on when it arrives (after going up, refreshing or re-sorting).

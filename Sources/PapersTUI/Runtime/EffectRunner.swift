@@ -75,7 +75,7 @@ final class EffectRunner: Sendable {
             guard let client else { return }
             do {
                 let page = try await client.listPage(
-                    parentId: folderId, limit: 1000, cursor: cursor, sort: sort.rawValue, order: reversed ? "desc" : "asc")
+                    parentId: folderId, limit: 1000, cursor: cursor, sort: sort, order: reversed ? .desc : .asc)
                 send(.folderLoaded(generation: generation, nodes: page.items, nextCursor: page.nextCursor))
             } catch {
                 send(.folderFailed(generation: generation, error))

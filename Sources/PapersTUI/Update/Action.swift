@@ -28,7 +28,7 @@ public enum Effect: Sendable, Equatable {
     case login(server: String, email: String, password: String)
     case register(server: String, fullname: String, email: String, password: String, confirmation: String)
     case saveSession(Session)
-    case loadFolder(folderId: String?, cursor: String?, sort: SortKey, reversed: Bool, generation: Int)
+    case loadFolder(folderId: String?, cursor: String?, sort: SortField, reversed: Bool, generation: Int)
     case makeFolder(name: String, parentId: String?)
     case rename(nodeId: String, name: String)
     case move(nodeIds: [String], destination: String)

@@ -130,7 +130,7 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         }
     case .sort:
         state.remote.sort = state.remote.sort.next
-        state.status = "Sorted by \(state.remote.sort == .modified ? "modified" : state.remote.sort.rawValue)"
+        state.status = "Sorted by \(state.remote.sort.label)"
         state.statusIsError = false
         return reload(&state, keeping: state.remote.selected?.id)
     case .reverseSort:

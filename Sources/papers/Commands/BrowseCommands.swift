@@ -14,7 +14,7 @@ struct List: AsyncParsableCommand {
     @Argument(help: "A remote folder, e.g. /Work/2026.") var path: String = "/"
 
     func validate() throws {
-        guard ["name", "size", "modified"].contains(sort) else { throw ValidationError("--sort must be name, size or modified") }
+        guard SortField(label: sort) != nil else { throw ValidationError("--sort must be name, size or modified") }
     }
 
     func run() async throws {
@@ -33,8 +33,8 @@ struct List: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("{\"path\":\(header),\"items\":[".utf8))
             }
             var first = true
-            let sortKey = sort == "modified" ? "date_modified" : sort
-            for try await page in context.client.children(of: folder?.id, sort: sortKey, order: reverse ? "desc" : "asc") {
+            let field = SortField(label: sort) ?? .name
+            for try await page in context.client.children(of: folder?.id, sort: field, order: reverse ? .desc : .asc) {
                 for node in page {
                     if json {
                         let item = String(decoding: try encoder.encode(node), as: UTF8.self)
