@@ -6,6 +6,48 @@ import Testing
 
 /// The libcurl client against the real server binary over loopback.
 @Suite(.serialized) struct APIClientTests {
+    /// `move(_:to:)` is `mv`'s rule for both faces: into an existing folder, or to a new path and name.
+    @Test func moveFollowsMvRules() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let docs = try await client.createFolder(name: "Docs", in: nil)
+        let archive = try await client.createFolder(name: "Archive", in: nil)
+        let a = try await client.createFolder(name: "a", in: docs.id)
+        let b = try await client.createFolder(name: "b", in: docs.id)
+
+        // Into an existing folder, with or without the trailing slash: the name stays.
+        var moved = try await client.move(a, to: RemotePath("/Archive"))
+        #expect(moved.path == "/Archive/a")
+        moved = try await client.move(moved, to: RemotePath("/Docs/"))
+        #expect(moved.path == "/Docs/a")
+        // To a path that does not exist: the last component is the new name, in its parent.
+        moved = try await client.move(moved, to: RemotePath("/Archive/renamed"))
+        #expect(moved.path == "/Archive/renamed" && moved.parentId == archive.id)
+        moved = try await client.move(moved, to: RemotePath("/top"))
+        #expect(moved.path == "/top" && moved.parentId == nil)
+        // Onto an existing file name: 409; into a folder that is missing: 404.
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        _ = try await client.upload(file: try scratch.file("taken", Array("x".utf8)), into: docs.id)
+        await #expect(throws: ClientError.server(status: 409, code: "name_conflict", message: "/Docs/taken exists")) {
+            try await client.move(b, to: RemotePath("/Docs/taken"))
+        }
+        do {
+            _ = try await client.move(b, to: RemotePath("/Nowhere/"))
+            Issue.record("expected 404")
+        } catch {
+            #expect(error.status == 404)
+        }
+
+        // Several ids into one folder, resolved once; the root too.
+        let folder = try await client.move(ids: [b.id, moved.id], into: RemotePath("/Archive"))
+        #expect(folder?.id == archive.id)
+        #expect(try await client.listPage(parentId: archive.id).items.map(\.name).sorted() == ["b", "top"])
+        #expect(try await client.move(ids: [b.id], into: RemotePath("/")) == nil)
+        #expect(try await client.node(id: b.id).parentId == nil)
+    }
+
     @Test func everyCall() async throws {
         let server = try ServerProcess()
         defer { server.stop() }

@@ -92,8 +92,8 @@ final class EffectRunner: Sendable {
             }
         case .move(let ids, let destination):
             await report { client in
-                let folder = try await client.resolve(RemotePath(destination.hasSuffix("/") ? destination : destination + "/"))
-                for id in ids { _ = try await client.edit(id: id, destination: folder.map { .folder($0.id) } ?? .root) }
+                // F6 names a folder to move into.
+                let folder = try await client.move(ids: ids, into: RemotePath(destination))
                 return "Moved \(ids.count) item\(ids.count == 1 ? "" : "s") to \(folder?.path ?? "/")."
             }
         case .delete(let ids):

@@ -46,19 +46,7 @@ struct Move: AsyncParsableCommand {
         try await runReportingFailures {
             let client = try ClientContext.load().client
             guard let node = try await client.resolve(RemotePath(source)) else { throw CLIFailure(.usage, "cannot move /") }
-            let target = RemotePath(destination)
-            let found = try await client.lookup(target)
-            let moved: Node
-            if let folderId = found.folderId {
-                moved = try await client.edit(id: node.id, destination: folderId.map { .folder($0) } ?? .root)
-            } else if case .node = found {
-                throw CLIFailure(.conflict, "\(target) exists")
-            } else {
-                if target.meansFolder { throw CLIFailure(.notFound, "\(target): no such folder") }
-                let parent = try await client.resolve(target.parent)
-                let destination: EditNodeRequest.Destination? = parent?.id == node.parentId ? nil : (parent.map { .folder($0.id) } ?? .root)
-                moved = try await client.edit(id: node.id, name: target.name == node.name ? nil : target.name, destination: destination)
-            }
+            let moved = try await client.move(node, to: RemotePath(destination))
             if json { Console.json(moved) } else if !options.quiet { Console.out("\(node.path) → \(moved.path)") }
         }
     }
