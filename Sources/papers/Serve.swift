@@ -56,24 +56,25 @@ struct Serve: AsyncParsableCommand {
             guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("port must be 0–65535, not \(text)") }
             configuration.port = port
         }
-        if let text = value(tokenTTL, "PAPERS_TOKEN_TTL") {
-            guard let ttl = ConfigValue.duration(text) else { throw ValidationError("token-ttl must look like 3600, 30m, 24h or 7d, not \(text)") }
+        /// An option (or its variable) read by `parse`; `nil` when neither is given.
+        func parsed<T>(_ option: String?, _ variable: String, _ name: String, like examples: String, _ parse: (String) -> T?) throws -> T? {
+            guard let text = value(option, variable) else { return nil }
+            guard let result = parse(text) else { throw ValidationError("\(name) must look like \(examples), not \(text)") }
+            return result
+        }
+        if let ttl = try parsed(tokenTTL, "PAPERS_TOKEN_TTL", "token-ttl", like: "3600, 30m, 24h or 7d", ConfigValue.duration) {
             configuration.tokenLifetime = ttl
         }
-        if let text = value(maxUpload, "PAPERS_MAX_UPLOAD") {
-            guard let size = ConfigValue.size(text) else { throw ValidationError("max-upload must look like 1048576, 512K, 100M or 2G, not \(text)") }
+        if let size = try parsed(maxUpload, "PAPERS_MAX_UPLOAD", "max-upload", like: "1048576, 512K, 100M or 2G", ConfigValue.size) {
             configuration.maxUploadBytes = size
         }
-        if let text = value(defaultQuota, "PAPERS_DEFAULT_QUOTA") {
-            guard let size = ConfigValue.size(text) else { throw ValidationError("default-quota must look like 1048576, 512K, 100M or 2G, not \(text)") }
+        if let size = try parsed(defaultQuota, "PAPERS_DEFAULT_QUOTA", "default-quota", like: "1048576, 512K, 100M or 2G", ConfigValue.size) {
             configuration.defaultQuotaBytes = size
         }
-        if let text = value(minFreeSpace, "PAPERS_MIN_FREE_SPACE") {
-            guard let size = ConfigValue.size(text) else { throw ValidationError("min-free-space must look like 0, 512M or 2G, not \(text)") }
+        if let size = try parsed(minFreeSpace, "PAPERS_MIN_FREE_SPACE", "min-free-space", like: "0, 512M or 2G", ConfigValue.size) {
             configuration.minFreeSpaceBytes = size
         }
-        if let text = value(idleTimeout, "PAPERS_IDLE_TIMEOUT") {
-            guard let seconds = ConfigValue.duration(text) else { throw ValidationError("idle-timeout must look like 60, 30s or 2m, not \(text)") }
+        if let seconds = try parsed(idleTimeout, "PAPERS_IDLE_TIMEOUT", "idle-timeout", like: "60, 30s or 2m", ConfigValue.duration) {
             configuration.idleTimeout = seconds
         }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {

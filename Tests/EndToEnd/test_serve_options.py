@@ -28,6 +28,10 @@ def serve(args, env=None, timeout=20):
     (["--default-quota", "-5"], {}, "default-quota"),
     (["--token-ttl", "forever"], {}, "token-ttl"),
     (["--token-ttl", "-5m"], {}, "token-ttl"),
+    (["--min-free-space", "plenty"], {}, "min-free-space"),
+    ([], {"PAPERS_MIN_FREE_SPACE": "-1G"}, "min-free-space"),
+    (["--idle-timeout", "0"], {}, "idle-timeout"),
+    ([], {"PAPERS_IDLE_TIMEOUT": "soon"}, "idle-timeout"),
     (["--log-level", "loud"], {}, "log level"),
     (["--unknown-option"], {}, "unknown"),
 ])
