@@ -59,27 +59,41 @@ extension APIClient {
         return current
     }
 
-    /// Every child of a folder, page by page, as they arrive.
+    /// Every child of a folder, page by page: each page is fetched when the previous one has been
+    /// taken, so memory holds one page however large the folder. Errors are `ClientError`s.
     public func children(of parentId: String?, sort: SortField = .name, order: SortDirection = .asc, pageSize: Int = 1000)
-        -> AsyncThrowingStream<[Node], any Error>
+        -> FolderPages
     {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var cursor: String?
-                do {
-                    repeat {
-                        let page = try await listPage(parentId: parentId, limit: pageSize, cursor: cursor, sort: sort, order: order)
-                        continuation.yield(page.items)
-                        cursor = page.nextCursor
-                    } while cursor != nil
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        FolderPages(client: self, parentId: parentId, sort: sort, order: order, pageSize: pageSize)
+    }
+}
+
+/// A folder's children as an asynchronous sequence of pages, read on demand.
+public struct FolderPages: AsyncSequence, Sendable {
+    public typealias Element = [Node]
+    let client: APIClient
+    let parentId: String?
+    let sort: SortField
+    let order: SortDirection
+    let pageSize: Int
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let pages: FolderPages
+        var cursor: String?
+        var finished = false
+
+        /// - Throws: `ClientError` from the listing.
+        public mutating func next() async throws -> [Node]? {
+            guard !finished else { return nil }
+            let page = try await pages.client.listPage(
+                parentId: pages.parentId, limit: pages.pageSize, cursor: cursor, sort: pages.sort, order: pages.order)
+            cursor = page.nextCursor
+            finished = cursor == nil
+            return page.items
         }
     }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pages: self) }
 }
 
 /// What a path names.

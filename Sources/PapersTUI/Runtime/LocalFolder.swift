@@ -25,21 +25,6 @@ enum LocalFolder {
         }
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-    }
-
-    /// Bytes of a file, or of every regular file under a folder.
-    static func totalSize(_ path: String) throws(ClientError) -> Int64 {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .localIO(message: "\(path): no such file or folder") }
-        if (info.st_mode & S_IFMT) != S_IFDIR { return Int64(info.st_size) }
-        var total: Int64 = 0
-        for entry in try list(path) { total += entry.isFolder ? try totalSize(path + "/" + entry.name) : entry.size }
-        return total
-    }
-
     /// Paths that complete `text` (folders end with `/`).
     static func complete(_ text: String) -> [String] {
         let expanded = (text as NSString).expandingTildeInPath

@@ -3,7 +3,8 @@ import PapersClient
 import PapersCore
 import Synchronization
 
-/// One queued transfer: files and whole folders up or down, with one progress for all of it.
+/// One queued transfer: files and whole folders up or down through `TreeTransfer`, with one
+/// progress for all of it.
 struct TransferJob {
     let transfer: Transfer
     let client: APIClient?
@@ -15,16 +16,22 @@ struct TransferJob {
         runner.progress(transfer.id, TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0))
         let meter = Meter()
         do throws(ClientError) {
+            let tree = TreeTransfer(
+                client: client,
+                events: TreeTransfer.Events(
+                    fileStarting: { [self] _ throws(ClientError) in try control(meter) },
+                    fileDone: { _ in meter.fileDone() }))
             switch transfer.direction {
             case .upload:
-                var total: Int64 = 0
-                for path in transfer.localPaths { total += try LocalFolder.totalSize(path) }
-                meter.begin(total: total)
-                for path in transfer.localPaths { try await upload(path, into: transfer.remoteFolderId, client: client, meter: meter) }
+                meter.begin(total: try TreeTransfer.localSize(of: transfer.localPaths))
+                for path in transfer.localPaths {
+                    guard FileManager.default.fileExists(atPath: path) else { throw .localIO(message: "\(path): no such file or folder") }
+                    _ = try await tree.upload(path, into: transfer.remoteFolderId)
+                }
             case .download:
                 meter.begin(total: transfer.nodes.reduce(0) { $0 + $1.size })
                 for node in transfer.nodes {
-                    try await download(node, into: transfer.localFolder, client: client, meter: meter)
+                    _ = try await tree.download(node, to: (transfer.localFolder as NSString).appendingPathComponent(node.name))
                 }
             }
             runner.finished(transfer.id, error: nil)
@@ -33,52 +40,14 @@ struct TransferJob {
         }
     }
 
+    /// The control of the next file: its progress adds to the transfer's; registered so that the
+    /// queue's cancel reaches it.
     private func control(_ meter: Meter) throws(ClientError) -> TransferControl {
         let id = transfer.id
         let runner = self.runner
         let control = TransferControl { progress in runner.progress(id, meter.progress(adding: progress.bytes)) }
         guard runner.register(control, for: id) else { throw .cancelled }
         return control
-    }
-
-    private func upload(_ path: String, into folderId: String?, client: APIClient, meter: Meter) async throws(ClientError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .localIO(message: "\(path): no such file or folder")
-        }
-        let name = (path as NSString).lastPathComponent
-        if !isDirectory.boolValue {
-            _ = try await client.upload(file: path, as: name, into: folderId, control: try control(meter))
-            meter.fileDone()
-            return
-        }
-        let folder = try await client.folder(named: name, in: folderId)
-        for entry in try LocalFolder.list(path) where entry.isFolder || LocalFolder.isRegularFile(path + "/" + entry.name) {
-            try await upload(path + "/" + entry.name, into: folder.id, client: client, meter: meter)
-        }
-    }
-
-    private func download(_ node: Node, into folder: String, client: APIClient, meter: Meter) async throws(ClientError) {
-        let target = (folder as NSString).appendingPathComponent(node.name)
-        if !node.isFolder {
-            try await client.download(node, to: target, control: try control(meter))
-            meter.fileDone()
-            return
-        }
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) {
-            do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false) } catch {
-                throw .localIO(message: "\(target): cannot create it")
-            }
-        } else if !isDirectory.boolValue {
-            throw .localIO(message: "\(target) exists and is not a folder")
-        }
-        var cursor: String?
-        repeat {
-            let page = try await client.listPage(parentId: node.id, cursor: cursor)
-            for child in page.items { try await download(child, into: target, client: client, meter: meter) }
-            cursor = page.nextCursor
-        } while cursor != nil
     }
 }
 

@@ -44,50 +44,19 @@ struct Put: AsyncParsableCommand {
             let target = RemotePath(paths.last!)
             var uploaded: [Node] = []
             let found = try await client.lookup(target)
+            let shown = ShownTransfer(quiet: options.quiet, json: json)
+            defer { shown.stop() }
+            let tree = TreeTransfer(client: client, onConflict: conflict, events: shown.events)
             if let folderId = found.folderId {
-                for source in sources {
-                    uploaded += try await upload(source, into: folderId, as: nil, client: client, conflict: conflict)
-                }
+                for source in sources { uploaded += try await tree.upload(source, into: folderId) }
             } else {
                 if found == .missing, target.meansFolder { throw CLIFailure(.notFound, "\(target): no such folder") }
                 guard sources.count == 1 else { throw CLIFailure(.usage, "\(target) is not a folder; several sources need a folder") }
                 let parent = try await client.resolve(target.parent)
-                uploaded += try await upload(sources[0], into: parent?.id, as: target.name, client: client, conflict: conflict)
+                uploaded += try await tree.upload(sources[0], into: parent?.id, as: target.name)
             }
             if json { Console.json(Output(uploaded: uploaded)) }
         }
-    }
-
-    /// Uploads a file, or a folder's tree, into a remote folder (`nil`: the root).
-    private func upload(_ source: String, into folderId: String?, as name: String?, client: APIClient, conflict: OnConflict) async throws -> [Node] {
-        let name = name ?? (source as NSString).lastPathComponent
-        var isDirectory: ObjCBool = false
-        // A missing source is not a folder: the upload below reports it (exit 7).
-        if !FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            let bar = ProgressBar(label: name, quiet: options.quiet)
-            defer { bar.finish() }
-            let node = try await client.upload(file: source, as: name, into: folderId, onConflict: conflict, control: bar.control())
-            if !json, !options.quiet { Console.out("\(source) → \(node.path)") }
-            return [node]
-        }
-        let folder = try await client.folder(named: name, in: folderId)
-        var nodes: [Node] = []
-        let entries: [String]
-        do { entries = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch {
-            throw CLIFailure(.localIO, "\(source): cannot list it")
-        }
-        for entry in entries {
-            let path = source + "/" + entry
-            var info = stat()
-            guard stat(path, &info) == 0 else { throw CLIFailure(.localIO, "\(path): cannot read it") }
-            let kind = info.st_mode & S_IFMT
-            guard kind == S_IFREG || kind == S_IFDIR else {
-                Console.error("\(path): skipped (not a regular file or folder)")
-                continue
-            }
-            nodes += try await upload(path, into: folder.id, as: nil, client: client, conflict: conflict)
-        }
-        return nodes
     }
 }
 
@@ -140,7 +109,10 @@ struct Get: AsyncParsableCommand {
             }
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
-            var items: [Item] = []
+            var files: [(node: Node, local: String)] = []
+            let shown = ShownTransfer(quiet: options.quiet, json: json)
+            defer { shown.stop() }
+            let tree = TreeTransfer(client: client, events: shown.events)
             if (exists && isDirectory.boolValue) || target.hasSuffix("/") || nodes.count > 1 {
                 if !exists {
                     do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
@@ -150,37 +122,13 @@ struct Get: AsyncParsableCommand {
                     throw CLIFailure(.localIO, "\(target) is not a folder")
                 }
                 for node in nodes {
-                    items += try await download(node, to: (target as NSString).appendingPathComponent(node.name), client: client)
+                    files += try await tree.download(node, to: (target as NSString).appendingPathComponent(node.name))
                 }
             } else {
-                items += try await download(nodes[0], to: target, client: client)
+                files += try await tree.download(nodes[0], to: target)
             }
+            let items = files.map { Item(remote: $0.node.path, local: $0.local, size: $0.node.size, sha256: $0.node.sha256 ?? "") }
             if json { Console.json(Output(downloaded: items)) }
         }
-    }
-
-    private func download(_ node: Node, to local: String, client: APIClient) async throws -> [Item] {
-        guard node.isFolder else {
-            let bar = ProgressBar(label: node.name, quiet: options.quiet)
-            defer { bar.finish() }
-            try await client.download(node, to: local, control: bar.control())
-            if !json, !options.quiet { Console.out("\(node.path) → \(local)") }
-            return [Item(remote: node.path, local: local, size: node.size, sha256: node.sha256 ?? "")]
-        }
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory) {
-            do { try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: false) } catch {
-                throw CLIFailure(.localIO, "\(local): cannot create it")
-            }
-        } else if !isDirectory.boolValue {
-            throw CLIFailure(.localIO, "\(local) exists and is not a folder")
-        }
-        var items: [Item] = []
-        for try await page in client.children(of: node.id) {
-            for child in page {
-                items += try await download(child, to: (local as NSString).appendingPathComponent(child.name), client: client)
-            }
-        }
-        return items
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import PapersCore
+import Synchronization
+import Testing
+
+@testable import PapersClient
+
+/// The one tree walker of `papers put/get -r` and the TUI, against the real server.
+@Suite(.serialized) struct TreeTransferTests {
+    final class Record: Sendable {
+        let started = Mutex<[String]>([])
+        let done = Mutex<[TreeTransfer.Done]>([])
+        let skipped = Mutex<[String]>([])
+
+        var events: TreeTransfer.Events {
+            TreeTransfer.Events(
+                fileStarting: { name in self.started.withLock { $0.append(name) }; return nil },
+                fileDone: { done in self.done.withLock { $0.append(done) } },
+                skipped: { path, _ in self.skipped.withLock { $0.append(path) } })
+        }
+    }
+
+    @Test func upAndDownWithTheSameRules() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let tree = scratch.path + "/tree"
+        try FileManager.default.createDirectory(atPath: tree + "/sub/深い", withIntermediateDirectories: true)
+        _ = try scratch.file("tree/b.txt", Array("b".utf8))
+        _ = try scratch.file("tree/a.txt", Array("a".utf8))
+        _ = try scratch.file("tree/sub/深い/c.bin", [UInt8](repeating: 7, count: 5000))
+        #expect(mkfifo(tree + "/pipe", 0o600) == 0)
+        #expect(symlink(tree + "/nowhere", tree + "/dangling") == 0)
+
+        #expect(try TreeTransfer.localSize(of: [tree]) == 5002)
+        let up = Record()
+        let nodes = try await TreeTransfer(client: client, events: up.events).upload(tree, into: nil)
+        #expect(nodes.map(\.path) == ["/tree/a.txt", "/tree/b.txt", "/tree/sub/深い/c.bin"])  // name order
+        #expect(up.started.withLock { $0 } == ["a.txt", "b.txt", "c.bin"])
+        #expect(up.done.withLock { $0.count } == 3)
+        #expect(up.skipped.withLock { $0 } == [tree + "/dangling", tree + "/pipe"])
+
+        // Again into the same place: the folders are reused, the files conflict unless told.
+        await #expect(throws: ClientError.self) { try await TreeTransfer(client: client).upload(tree, into: nil) }
+        let again = try await TreeTransfer(client: client, onConflict: .rename).upload(tree, into: nil)
+        #expect(again.map(\.name) == ["a (1).txt", "b (1).txt", "c (1).bin"])
+
+        // Down into a folder that exists: filled, with every file's SHA-256 checked by the client.
+        let folder = try #require(try await client.resolve(RemotePath("/tree")))
+        let down = Record()
+        let target = scratch.path + "/back"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        let files = try await TreeTransfer(client: client, events: down.events).download(folder, to: target)
+        #expect(files.count == 6)
+        #expect(try sha256File(target + "/sub/深い/c.bin") == nodes[2].sha256)
+        #expect(FileManager.default.fileExists(atPath: target + "/a (1).txt"))
+        #expect(down.done.withLock { $0.count } == 6)
+
+        // A file where a folder should go is refused, not overwritten.
+        _ = try scratch.file("clash", Array("x".utf8))
+        await #expect(throws: ClientError.localIO(message: scratch.path + "/clash exists and is not a folder")) {
+            try await TreeTransfer(client: client).download(folder, to: scratch.path + "/clash")
+        }
+    }
+
+    @Test func aCancelledFileStopsTheWholeTransfer() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try FileManager.default.createDirectory(atPath: scratch.path + "/t", withIntermediateDirectories: false)
+        for name in ["1", "2", "3"] { _ = try scratch.file("t/\(name)", Array(name.utf8)) }
+        let count = Mutex(0)
+        let events = TreeTransfer.Events(fileStarting: { _ throws(ClientError) in
+            let n = count.withLock { value in
+                value += 1
+                return value
+            }
+            if n == 2 { throw .cancelled }
+            return nil
+        })
+        await #expect(throws: ClientError.cancelled) {
+            try await TreeTransfer(client: client, events: events).upload(scratch.path + "/t", into: nil)
+        }
+        let folder = try #require(try await client.resolve(RemotePath("/t")))
+        #expect(try await client.listPage(parentId: folder.id).items.map(\.name) == ["1"])
+    }
+
+    @Test func foldersArePagedOnDemand() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        for i in 0..<5 { _ = try await client.createFolder(name: "f\(i)", in: nil) }
+        var pages: [[String]] = []
+        for try await page in client.children(of: nil, pageSize: 2) { pages.append(page.map(\.name)) }
+        #expect(pages == [["f0", "f1"], ["f2", "f3"], ["f4"]])
+    }
+}
