@@ -86,6 +86,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore"]),
+        .testTarget(
+            name: "PapersCLITests",
+            dependencies: ["papers", "PapersCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "PapersTUITests", dependencies: ["PapersTUI", "PapersCore", "PapersClient"]),
         .testTarget(
             name: "PapersClientTests",
