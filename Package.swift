@@ -90,10 +90,16 @@ let package = Package(
             name: "PapersCLITests",
             dependencies: ["papers", "PapersCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "PapersTUITests", dependencies: ["PapersTUI", "PapersCore", "PapersClient"]),
+        // The real server binary and scratch folders, for the client and TUI tests.
+        .target(
+            name: "PapersTestSupport",
+            dependencies: ["PapersClient", "PapersCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/PapersTestSupport"
+        ),
+        .testTarget(name: "PapersTUITests", dependencies: ["PapersTUI", "PapersCore", "PapersClient", "PapersTestSupport"]),
         .testTarget(
             name: "PapersClientTests",
-            dependencies: ["PapersClient", "PapersCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PapersClient", "PapersCore", "PapersTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "PapersServerTests",

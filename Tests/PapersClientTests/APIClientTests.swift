@@ -1,4 +1,5 @@
 import Foundation
+import PapersTestSupport
 import Testing
 
 @testable import PapersClient

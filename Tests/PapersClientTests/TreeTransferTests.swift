@@ -1,6 +1,7 @@
 import Foundation
 import PapersCore
 import Synchronization
+import PapersTestSupport
 import Testing
 
 @testable import PapersClient

@@ -4,19 +4,19 @@ import PapersClient
 import PapersCore
 
 /// The real `papers serve` binary on a free loopback port over a temporary data directory.
-final class ServerProcess: @unchecked Sendable {
-    static let binary: String = {
+public final class ServerProcess: @unchecked Sendable {
+    public static let binary: String = {
         if let path = ProcessInfo.processInfo.environment["PAPERS_BIN"] { return path }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/papers").path
     }()
 
-    let process = Process()
-    let dataDirectory: String
-    private(set) var url = ""
+    public let process = Process()
+    public let dataDirectory: String
+    public private(set) var url = ""
     private let output = Pipe()
 
-    init(environment: [String: String] = [:]) throws {
+    public init(environment: [String: String] = [:]) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("papers-client-\(UUID().uuidString)").path
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", dataDirectory, "--log-level", "notice"]
@@ -48,9 +48,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Peak resident memory of the server in KiB (VmHWM).
-    var peakMemoryKiB: Int { Self.status(pid: process.processIdentifier, field: "VmHWM") }
+    public var peakMemoryKiB: Int { Self.status(pid: process.processIdentifier, field: "VmHWM") }
 
-    static func status(pid: Int32, field: String) -> Int {
+    public static func status(pid: Int32, field: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
@@ -58,12 +58,12 @@ final class ServerProcess: @unchecked Sendable {
         return 0
     }
 
-    func kill() {
+    public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -74,7 +74,7 @@ final class ServerProcess: @unchecked Sendable {
     deinit { stop() }
 
     /// Registers a user and returns a logged-in client.
-    func loggedInClient(name: String = "ada") async throws -> APIClient {
+    public func loggedInClient(name: String = "ada") async throws -> APIClient {
         let anonymous = APIClient(server: url)
         let email = "\(name)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         _ = try await anonymous.register(fullname: name, email: email, password: "correct horse", passwordConfirmation: "correct horse")
@@ -84,22 +84,22 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// A temporary local folder for files to upload and download.
-struct Scratch {
-    let path: String
+public struct Scratch: Sendable {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("papers-scratch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+    public func file(_ name: String, _ bytes: [UInt8]) throws -> String {
         let file = path + "/" + name
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         return file
     }
 
     /// A file of `size` pseudo-random bytes, written in chunks (never whole in memory).
-    func bigFile(_ name: String, size: Int64) throws -> String {
+    public func bigFile(_ name: String, size: Int64) throws -> String {
         let file = path + "/" + name
         FileManager.default.createFile(atPath: file, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
@@ -119,14 +119,14 @@ struct Scratch {
         return file
     }
 
-    func entries() -> [String] {
+    public func entries() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-func sha256File(_ path: String) throws -> String {
+public func sha256File(_ path: String) throws -> String {
     let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
     defer { try? handle.close() }
     var hasher = SHA256()

@@ -1,0 +1,122 @@
+import Foundation
+import PapersClient
+import PapersCore
+import PapersTestSupport
+import Synchronization
+import Testing
+
+@testable import PapersTUI
+
+/// The runtime's effect runner against the real server: each effect's result comes back as the
+/// action the reducer expects, transfers run one after another and can be cancelled.
+@Suite(.serialized) struct EffectRunnerTests {
+    /// Collects what the runner sends.
+    final class Inbox: Sendable {
+        private let actions = Mutex<[Action]>([])
+
+        func send(_ action: Action) { actions.withLock { $0.append(action) } }
+
+        /// Waits (up to 30 s) until an action matches, and returns it.
+        func wait(for predicate: (Action) -> Bool) async throws -> Action {
+            for _ in 0..<600 {
+                if let found = actions.withLock({ $0.first(where: predicate) }) { return found }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw ClientError.network(message: "no such action arrived: \(actions.withLock { $0 })")
+        }
+
+        var all: [Action] { actions.withLock { $0 } }
+    }
+
+    static func runner(_ server: ServerProcess, client: APIClient, inbox: Inbox, scratch: Scratch) -> EffectRunner {
+        let session = Session(
+            server: server.url, email: "ada@example.com", token: client.credentials!.token, userId: client.credentials!.userId,
+            expiresAt: "2099-01-01T00:00:00.000Z")
+        return EffectRunner(session: session, sessionStore: SessionStore(path: scratch.path + "/session.json")) { inbox.send($0) }
+    }
+
+    @Test func editsAndListingsComeBackAsActions() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let inbox = Inbox()
+        let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
+
+        runner.run(.makeFolder(name: "Work", parentId: nil))
+        _ = try await inbox.wait { $0 == .changed(message: "Created /Work/") }
+        let work = try #require(try await client.resolve(RemotePath("/Work")))
+        let note = try await client.upload(file: try scratch.file("note.txt", Array("hi".utf8)), into: nil)
+
+        runner.run(.move(nodeIds: [note.id], destination: "/Work"))
+        _ = try await inbox.wait { $0 == .changed(message: "Moved 1 item to /Work.") }
+        runner.run(.rename(nodeId: note.id, name: "renamed.txt"))
+        _ = try await inbox.wait { $0 == .changed(message: "Renamed to renamed.txt.") }
+
+        runner.run(.loadFolder(folderId: work.id, cursor: nil, sort: .name, reversed: false, generation: 7))
+        let loaded = try await inbox.wait {
+            if case .folderLoaded(generation: 7, _, _) = $0 { return true }
+            return false
+        }
+        guard case .folderLoaded(_, let nodes, let next) = loaded else { return }
+        #expect(nodes.map(\.name) == ["renamed.txt"] && next == nil)
+
+        // A move into a folder that does not exist fails with the client's message, nothing moves.
+        runner.run(.move(nodeIds: [note.id], destination: "/Nowhere"))
+        _ = try await inbox.wait {
+            if case .failed(let error) = $0 { return error.status == 404 }
+            return false
+        }
+        #expect(try await client.node(id: note.id).path == "/Work/renamed.txt")
+
+        runner.run(.delete(nodeIds: [work.id]))
+        _ = try await inbox.wait { $0 == .changed(message: "Deleted 1 item.") }
+    }
+
+    @Test func transfersRunInOrderAndCanBeCancelled() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let inbox = Inbox()
+        let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
+        let tree = scratch.path + "/tree"
+        try FileManager.default.createDirectory(atPath: tree + "/sub", withIntermediateDirectories: true)
+        _ = try scratch.file("tree/a.txt", Array("aaaa".utf8))
+        _ = try scratch.file("tree/sub/b.txt", Array("bb".utf8))
+
+        func transfer(_ id: Int, _ direction: Transfer.Direction, paths: [String] = [], nodes: [Node] = [], local: String = "")
+            -> Transfer
+        {
+            Transfer(id: id, direction: direction, name: "t\(id)", localPaths: paths, nodes: nodes, remoteFolderId: nil, localFolder: local)
+        }
+        // Cancelled while queued: it never starts.
+        runner.run(.cancelTransfer(id: 1))
+        runner.run(.startTransfer(transfer(1, .upload, paths: [tree])))
+        runner.run(.startTransfer(transfer(2, .upload, paths: [tree])))
+        _ = try await inbox.wait { $0 == .transferFinished(id: 2, error: nil) }
+        #expect(inbox.all.contains(.transferFinished(id: 1, error: .cancelled)))
+        let finishes = inbox.all.compactMap { action -> Int? in
+            if case .transferFinished(let id, _) = action { return id }
+            return nil
+        }
+        #expect(finishes == [1, 2])
+        // Progress is of the whole tree: its total is every byte that goes, and it never passes it.
+        let progress = inbox.all.compactMap { action -> TransferProgress? in
+            if case .transferProgress(id: 2, let progress) = action { return progress }
+            return nil
+        }
+        #expect(!progress.isEmpty)
+        #expect(progress.dropFirst().allSatisfy { $0.total == 6 && $0.bytes <= 6 })
+
+        // And back down, into a local folder.
+        let folder = try #require(try await client.resolve(RemotePath("/tree")))
+        let back = scratch.path + "/back"
+        try FileManager.default.createDirectory(atPath: back, withIntermediateDirectories: false)
+        runner.run(.startTransfer(transfer(3, .download, nodes: [folder], local: back)))
+        _ = try await inbox.wait { $0 == .transferFinished(id: 3, error: nil) }
+        #expect(try String(contentsOfFile: back + "/tree/sub/b.txt", encoding: .utf8) == "bb")
+    }
+}
