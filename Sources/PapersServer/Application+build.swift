@@ -8,10 +8,10 @@ import PapersCore
 /// What the routes need, built once at start-up (tests build it over a temporary directory).
 public struct AppDependencies: Sendable {
     public let configuration: ServerConfiguration
-    public let store: any MetadataStore
-    public let blobs: DiskBlobStore
-    public let tokens: TokenService
-    public let hasher: PasswordHasher
+    let store: any MetadataStore
+    let blobs: DiskBlobStore
+    let tokens: TokenService
+    let hasher: PasswordHasher
     let decoyHash: String
     /// The clock of tokens, throttling and timestamps (tests move it by hand).
     let now: @Sendable () -> Date
@@ -45,7 +45,7 @@ public struct AppDependencies: Sendable {
 }
 
 /// The router with every route of the API, its middleware, and its error mapping.
-public func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppRequestContext> {
+func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     // Middleware applies to routes added after it; the first added is the outermost, so the log
     // sees every answer, errors included. The route table is filled in once the routes exist.

@@ -2,12 +2,12 @@ import Foundation
 
 /// The JWT signing key: given, or read from `secret.key` in the data directory, or made there at
 /// first start (32 random bytes, mode 0600). There is no built-in default.
-public enum SecretKey {
-    public enum Failure: Error, CustomStringConvertible {
+enum SecretKey {
+    enum Failure: Error, CustomStringConvertible {
         case unreadable(String)
         case tooShort(String)
 
-        public var description: String {
+        var description: String {
             switch self {
             case .unreadable(let path): return "cannot read or create the signing key at \(path)"
             case .tooShort(let path): return "the signing key at \(path) is shorter than 32 bytes"
@@ -16,7 +16,7 @@ public enum SecretKey {
     }
 
     /// - Throws: `SecretKey.Failure` when the file cannot be read or written, or holds too short a key.
-    public static func loadOrCreate(dataDirectory: String) throws -> [UInt8] {
+    static func loadOrCreate(dataDirectory: String) throws -> [UInt8] {
         let path = dataDirectory + "/secret.key"
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count >= 32 else { throw Failure.tooShort(path) }

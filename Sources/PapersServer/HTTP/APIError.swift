@@ -5,17 +5,17 @@ import PapersCore
 
 /// An error as the client sees it: a status, a stable `code`, a sentence, optional per-field messages
 /// and extra headers. Every other layer's error is mapped to one of these once, in `APIError+mapping.swift`.
-public struct APIError: Error, HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
-    public var fields: [String: String]?
-    public var headers: HTTPFields
+struct APIError: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var fields: [String: String]?
+    var headers: HTTPFields
     /// Whether the server is at fault, so the error middleware logs the error behind it (with its
     /// detail): every 5xx by default; a refusal by rule (507 quota) is not.
-    public var isFault: Bool
+    var isFault: Bool
 
-    public init(
+    init(
         _ status: HTTPResponse.Status, code: String, message: String, fields: [String: String]? = nil, headers: HTTPFields = [:],
         isFault: Bool? = nil
     ) {
@@ -27,7 +27,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         self.isFault = isFault ?? (status.code >= 500)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         let body = try self.body()

@@ -3,34 +3,34 @@ import Hummingbird
 import NIOCore
 
 /// Who a request is from, once its token checked out.
-public struct Identity: Sendable {
-    public var userId: String
-    public var tokenId: String
-    public var expiresAt: Date
+struct Identity: Sendable {
+    var userId: String
+    var tokenId: String
+    var expiresAt: Date
 }
 
 /// The request context of every Papers route: Hummingbird's core storage, the peer address,
 /// the request id and, behind the auth middleware, the caller's identity.
-public struct AppRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct AppRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     /// The client's IP address (for login throttling); `nil` in router tests.
-    public let peerAddress: String?
+    let peerAddress: String?
     /// Set by `RequestLogMiddleware`.
-    public var requestId: String = ""
+    var requestId: String = ""
     /// Set by `AuthMiddleware`.
-    public var identity: Identity?
+    var identity: Identity?
 
-    public init(source: ApplicationRequestContextSource) {
+    init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// JSON and form bodies up to 1 MiB; uploads stream and never go through this limit.
-    public var maxUploadSize: Int { 1 << 20 }
+    var maxUploadSize: Int { 1 << 20 }
 
-    public var requestDecoder: PayloadDecoder { PayloadDecoder() }
+    var requestDecoder: PayloadDecoder { PayloadDecoder() }
 
-    public var responseEncoder: JSONEncoder { Self.encoder }
+    var responseEncoder: JSONEncoder { Self.encoder }
 
     /// One encoder for every response (making one per response showed up in profiles).
     private static let encoder: JSONEncoder = {
@@ -40,7 +40,7 @@ public struct AppRequestContext: RequestContext {
     }()
 
     /// The caller; only valid behind `AuthMiddleware`.
-    public var caller: Identity {
+    var caller: Identity {
         get throws(APIError) {
             guard let identity else { throw APIError.unauthorized("You need to log in.") }
             return identity

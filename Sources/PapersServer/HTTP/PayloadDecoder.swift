@@ -4,11 +4,11 @@ import NIOCore
 
 /// Decodes request bodies: JSON, and for the auth routes also `application/x-www-form-urlencoded`
 /// (flask-restful's `reqparse` accepted both). Anything else is 415.
-public struct PayloadDecoder: RequestDecoder {
+struct PayloadDecoder: RequestDecoder {
     /// - Throws: `APIError` 400 `invalid_json` for a body that is not RFC 8259 JSON, 400 `invalid_form`
     ///   for a form that repeats a key or cannot be decoded, 415 for another media type; the
     ///   decoder's `DecodingError` for JSON of the wrong shape (mapped once, in `APIError.from`).
-    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let mediaType = request.headers[.contentType].map(MediaTypeName.of) ?? "application/json"
         switch mediaType {
         case "application/json", "text/json":

@@ -5,7 +5,7 @@ import NIOPosix
 import PapersCore
 
 /// Why an upload's bytes were not kept.
-public enum UploadError: Error, Sendable, Equatable {
+enum UploadError: Error, Sendable, Equatable {
     /// More bytes than `--max-upload` allows.
     case tooLarge(limit: Int64)
     /// More bytes than the user's remaining quota.
@@ -30,36 +30,36 @@ public enum UploadError: Error, Sendable, Equatable {
 /// Keeps uploads from filling the disk: an upload is refused while the free space under the data
 /// directory, less what the upload brings, would fall below `floor` — so that deletes, the
 /// database's own writes and other processes always have room.
-public struct FreeSpaceFloor: Sendable, Equatable {
+struct FreeSpaceFloor: Sendable, Equatable {
     /// The file system to watch (any path on it).
-    public var path: String
-    public var floor: Int64
+    var path: String
+    var floor: Int64
 
-    public init(path: String, floor: Int64) {
+    init(path: String, floor: Int64) {
         self.path = path
         self.floor = floor
     }
 
     /// Bytes available to an unprivileged writer, or `nil` when the file system does not say.
-    public func available() -> Int64? {
+    func available() -> Int64? {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { return nil }
         return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
     /// - Throws: `UploadError.belowFreeSpaceFloor` when `bytes` more would cross the floor.
-    public func check(adding bytes: Int64) throws(UploadError) {
+    func check(adding bytes: Int64) throws(UploadError) {
         guard floor > 0, let free = available() else { return }
         if free - bytes < floor { throw .belowFreeSpaceFloor(free: free, needed: bytes, floor: floor) }
     }
 }
 
 /// How many bytes an upload may bring, and which rule says so.
-public struct UploadLimit: Sendable, Equatable {
-    public var maxUpload: Int64?
-    public var quotaRemaining: Int64?
+struct UploadLimit: Sendable, Equatable {
+    var maxUpload: Int64?
+    var quotaRemaining: Int64?
 
-    public init(maxUpload: Int64?, quotaRemaining: Int64?) {
+    init(maxUpload: Int64?, quotaRemaining: Int64?) {
         self.maxUpload = maxUpload
         self.quotaRemaining = quotaRemaining
     }
@@ -72,10 +72,10 @@ public struct UploadLimit: Sendable, Equatable {
 }
 
 /// Content that has been fully received, hashed and made durable in `tmp/`, waiting to be placed.
-public struct FinishedBlob: Sendable, Equatable {
-    public var temporaryPath: String
-    public var sha256: String
-    public var size: Int64
+struct FinishedBlob: Sendable, Equatable {
+    var temporaryPath: String
+    var sha256: String
+    var size: Int64
 }
 
 /// Content-addressed, write-once storage of file bytes: `blobs/ab/cd/<sha256>`.
@@ -83,8 +83,8 @@ public struct FinishedBlob: Sendable, Equatable {
 /// Uploads are staged in `tmp/` while they stream in; `place` renames a finished one to its address
 /// (or drops it when the same content is already there: deduplication). `place` and `remove` are
 /// called by the metadata store under its write lock, so a node never points at missing content.
-public final class DiskBlobStore: Sendable {
-    public let root: String
+final class DiskBlobStore: Sendable {
+    let root: String
 
     /// Threads that wait in fsync. More than the cores: an fsync mostly waits for the disk, and
     /// concurrent uploads' fsyncs overlap (the file system commits them together) instead of queueing
@@ -97,11 +97,11 @@ public final class DiskBlobStore: Sendable {
     var blobsDirectory: String { root + "/blobs" }
     var temporaryDirectory: String { root + "/tmp" }
     /// The free space uploads must leave on the disk.
-    public let freeSpace: FreeSpaceFloor
+    let freeSpace: FreeSpaceFloor
 
     /// Creates `blobs/` and `tmp/` under `root` when missing (owner-only, whatever the umask).
     /// - Throws: `UploadError.storageFailed` when they cannot be made.
-    public init(root: String, minFreeSpace: Int64 = 0) throws {
+    init(root: String, minFreeSpace: Int64 = 0) throws {
         self.root = root
         self.freeSpace = FreeSpaceFloor(path: root, floor: minFreeSpace)
         for dir in [root + "/blobs", root + "/tmp"] {
@@ -114,7 +114,7 @@ public final class DiskBlobStore: Sendable {
     }
 
     /// Where the content with this hash lives.
-    public func path(for sha256: String) -> String {
+    func path(for sha256: String) -> String {
         let a = sha256.prefix(2)
         let b = sha256.dropFirst(2).prefix(2)
         return "\(blobsDirectory)/\(a)/\(b)/\(sha256)"
@@ -124,7 +124,7 @@ public final class DiskBlobStore: Sendable {
 
     /// Opens a new staging file in `tmp/` for an upload of `expectedLength` bytes (`nil`: unknown).
     /// - Throws: `UploadError.belowFreeSpaceFloor` when the disk has no room for it, `.storageFailed`.
-    public func stage(limit: UploadLimit, expectedLength: Int64? = nil) throws(UploadError) -> StagedBlob {
+    func stage(limit: UploadLimit, expectedLength: Int64? = nil) throws(UploadError) -> StagedBlob {
         try freeSpace.check(adding: expectedLength ?? 0)
         let path = "\(temporaryDirectory)/upload-\(RandomID.uuid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -137,7 +137,7 @@ public final class DiskBlobStore: Sendable {
     /// The folders whose entries changed are added to `unsynced`: the caller fsyncs them (once per
     /// batch, `syncDirectories`) before it commits a node that points at the content.
     /// - Throws: `UploadError.storageFailed`.
-    public func place(_ blob: FinishedBlob, unsynced: inout Set<String>) throws(UploadError) {
+    func place(_ blob: FinishedBlob, unsynced: inout Set<String>) throws(UploadError) {
         let final = path(for: blob.sha256)
         let leaf = (final as NSString).deletingLastPathComponent
         if access(final, F_OK) == 0 {
@@ -161,7 +161,7 @@ public final class DiskBlobStore: Sendable {
     /// mounted with `discard`, unlinking a file with blocks waits for the device (measured: it was the
     /// largest single cost of a duplicate small upload under the lock). A crash before it runs leaves
     /// the copy in `tmp/`, which start-up clears.
-    public func removeLeftover(_ blob: FinishedBlob) async {
+    func removeLeftover(_ blob: FinishedBlob) async {
         let path = blob.temporaryPath
         guard access(path, F_OK) == 0 else { return }
         do {
@@ -172,23 +172,23 @@ public final class DiskBlobStore: Sendable {
     }
 
     /// Makes renames into these folders durable.
-    public func syncDirectories(_ directories: Set<String>) {
+    func syncDirectories(_ directories: Set<String>) {
         for directory in directories { Self.syncDirectory(directory) }
     }
 
     /// Deletes stored content. Missing content is not an error.
-    public func remove(sha256: String) {
+    func remove(sha256: String) {
         unlink(path(for: sha256))
     }
 
     /// Removes every leftover in `tmp/` (uploads cut off by a crash). Call at start-up only.
-    public func clearStaging() {
+    func clearStaging() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
         for name in names { unlink("\(temporaryDirectory)/\(name)") }
     }
 
     /// Every stored hash.
-    public func storedHashes() -> [String] {
+    func storedHashes() -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: blobsDirectory) else { return [] }
         var hashes: [String] = []
         while let relative = walker.nextObject() as? String {
@@ -209,14 +209,14 @@ public final class DiskBlobStore: Sendable {
 /// An upload streaming into `tmp/`: hashed and counted as it is written.
 ///
 /// Owned by one request task. `finish` makes it durable; `discard` (or an error) removes it.
-public final class StagedBlob {
+final class StagedBlob {
     private var fd: Int32
-    public let path: String
+    let path: String
     private let limit: UploadLimit
     /// Checked as the bytes come when the upload did not say its length up front.
     private let freeSpace: FreeSpaceFloor?
     private let hasher = StreamHasher()
-    public private(set) var size: Int64 = 0
+    private(set) var size: Int64 = 0
     /// Bytes whose write-back to the disk has been started.
     private var writtenBack: Int64 = 0
 
@@ -236,7 +236,7 @@ public final class StagedBlob {
 
     /// Appends bytes.
     /// - Throws: `UploadError.tooLarge` / `.quotaExceeded` past the limit, `.storageFailed` on a disk error.
-    public func write(_ buffer: ByteBuffer) throws(UploadError) {
+    func write(_ buffer: ByteBuffer) throws(UploadError) {
         let count = buffer.readableBytes
         guard count > 0 else { return }
         try limit.check(size + Int64(count))
@@ -270,14 +270,14 @@ public final class StagedBlob {
 
     /// Whether the hash has fallen behind the bytes written: the receiver should `catchUp` before
     /// reading more, so memory stays flat.
-    public var isHashBehind: Bool { hasher.isBehind }
+    var isHashBehind: Bool { hasher.isBehind }
 
     /// Waits until the hash is close behind the bytes written.
-    public func catchUp() async { await hasher.catchUp() }
+    func catchUp() async { await hasher.catchUp() }
 
     /// Flushes the file to disk (on `syncThreads`, never on an event loop) and returns its hash.
     /// - Throws: `UploadError.checksumMismatch` when `expectedSHA256` differs, `.storageFailed` on a disk error.
-    public func finish(expectedSHA256: String?) async throws(UploadError) -> FinishedBlob {
+    func finish(expectedSHA256: String?) async throws(UploadError) -> FinishedBlob {
         let digest = await hasher.digest()
         if let expected = expectedSHA256?.lowercased(), expected != digest {
             discard()
@@ -300,7 +300,7 @@ public final class StagedBlob {
     }
 
     /// Removes the staging file.
-    public func discard() {
+    func discard() {
         if fd >= 0 {
             close(fd)
             fd = -1

@@ -18,11 +18,11 @@ final class CommitQueue: Sendable {
         var running = false
     }
 
-    private let database: DatabasePool
+    private let database: any DatabaseWriter
     private let blobs: DiskBlobStore
     private let pending = Mutex(Pending())
 
-    init(database: DatabasePool, blobs: DiskBlobStore) {
+    init(database: any DatabaseWriter, blobs: DiskBlobStore) {
         self.database = database
         self.blobs = blobs
     }

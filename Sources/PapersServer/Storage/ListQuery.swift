@@ -3,17 +3,17 @@ import PapersCore
 
 /// How a folder listing is ordered. Folders always come first.
 /// One request for a page of a folder's children.
-public struct ListQuery: Sendable, Equatable {
-    public static let defaultLimit = 200
-    public static let maxLimit = 1000
+struct ListQuery: Sendable, Equatable {
+    static let defaultLimit = 200
+    static let maxLimit = 1000
 
-    public var sort: SortField
-    public var order: SortDirection
-    public var limit: Int
+    var sort: SortField
+    var order: SortDirection
+    var limit: Int
     /// Where the previous page stopped; `nil` for the first page.
-    public var after: ListCursor?
+    var after: ListCursor?
 
-    public init(sort: SortField = .name, order: SortDirection = .asc, limit: Int = ListQuery.defaultLimit, after: ListCursor? = nil) {
+    init(sort: SortField = .name, order: SortDirection = .asc, limit: Int = ListQuery.defaultLimit, after: ListCursor? = nil) {
         self.sort = sort
         self.order = order
         self.limit = limit
@@ -25,7 +25,7 @@ public struct ListQuery: Sendable, Equatable {
 ///
 /// Sent to clients as an opaque base64url string. Keyset pagination: each page is an index range
 /// scan, so page 1,000 of a folder costs what page 1 costs.
-public struct ListCursor: Sendable, Equatable, Codable {
+struct ListCursor: Sendable, Equatable, Codable {
     /// The folder listed: a cursor is only good for the listing that made it.
     var folderId: String
     var sort: String
@@ -57,14 +57,14 @@ public struct ListCursor: Sendable, Equatable, Codable {
     }
 
     /// The opaque form handed to clients.
-    public func encoded() -> String {
+    func encoded() -> String {
         let data = try! JSONEncoder().encode(self)
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
     /// Reads a cursor made by `encoded()` for the same sort and order; `nil` when it is not one.
-    public static func decode(_ text: String, for query: ListQuery) -> ListCursor? {
+    static func decode(_ text: String, for query: ListQuery) -> ListCursor? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.count <= 4096, let data = Data(base64Encoded: base64),

@@ -6,7 +6,7 @@ import PapersCore
 /// SQLite (`SQLiteMetadataStore`) now; PostgreSQL for several server processes next. Operations that
 /// store or free content also place or remove it in the blob store, under the store's write lock,
 /// so that no node ever points at missing content. Errors are `StoreError`s unless noted.
-public protocol MetadataStore: Sendable {
+protocol MetadataStore: Sendable {
     /// Start-up housekeeping: clears staged uploads and removes content no node uses. Returns how many blobs went.
     func recover() throws -> Int
     /// Whether the store answers.
@@ -64,7 +64,7 @@ extension SQLiteMetadataStore: MetadataStore {}
 extension NodeRecord {
     /// Whether an `If-Match` header (a list of tags, or `*`) allows changing this version of the node.
     /// - Throws: `StoreError.preconditionFailed` when it names only other versions.
-    public func checkPrecondition(_ ifMatch: String?) throws(StoreError) {
+    func checkPrecondition(_ ifMatch: String?) throws(StoreError) {
         guard let ifMatch else { return }
         let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if tags.contains("*") || tags.contains(etag) { return }

@@ -1,54 +1,88 @@
 import GRDB
 
-/// An account as stored.
-public struct UserRecord: Sendable, Equatable {
-    public var id: String
+/// An account as stored (table `users`).
+struct UserRecord: Sendable, Equatable, FetchableRecord, TableRecord {
+    var id: String
     /// Trimmed, lower-cased.
-    public var email: String
-    public var fullname: String
-    public var passwordHash: String
-    public var createdMs: Int64
+    var email: String
+    var fullname: String
+    var passwordHash: String
+    var createdMs: Int64
     /// `nil`: no quota.
-    public var quotaBytes: Int64?
+    var quotaBytes: Int64?
 
-    static let columns = "id, email, fullname, password_hash, created_ms, quota_bytes"
+    static let databaseTableName = "users"
+
+    /// The columns this record reads, in the order `columns` selects them.
+    enum Columns: String, CaseIterable, ColumnExpression {
+        case id, email, fullname
+        case passwordHash = "password_hash"
+        case createdMs = "created_ms"
+        case quotaBytes = "quota_bytes"
+    }
+
+    /// `Columns` as a select list.
+    static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
 
     init(row: Row) {
-        id = row["id"]
-        email = row["email"]
-        fullname = row["fullname"]
-        passwordHash = row["password_hash"]
-        createdMs = row["created_ms"]
-        quotaBytes = row["quota_bytes"]
+        id = row[Columns.id]
+        email = row[Columns.email]
+        fullname = row[Columns.fullname]
+        passwordHash = row[Columns.passwordHash]
+        createdMs = row[Columns.createdMs]
+        quotaBytes = row[Columns.quotaBytes]
     }
 }
 
-/// A file or folder as stored. The user's root folder is a real row with no parent.
-public struct NodeRecord: Sendable, Equatable {
-    public var id: String
-    public var ownerId: String
+/// A file or folder as stored (table `nodes`). The user's root folder is a real row with no parent.
+struct NodeRecord: Sendable, Equatable, FetchableRecord, TableRecord {
+    var id: String
+    var ownerId: String
     /// `nil` only for a user's root folder.
-    public var parentId: String?
-    public var name: String
-    public var isFolder: Bool
+    var parentId: String?
+    var name: String
+    var isFolder: Bool
     /// Bytes; for a folder, the total of its subtree (kept in the same transaction as every change).
-    public var size: Int64
-    public var mimeType: String
-    public var sha256: String?
-    public var createdMs: Int64
-    public var modifiedMs: Int64
+    var size: Int64
+    var mimeType: String
+    var sha256: String?
+    var createdMs: Int64
+    var modifiedMs: Int64
     /// Bumped on every change to the node or its subtree; the ETag is made from it.
-    public var version: Int64
+    var version: Int64
     /// The path from the user's root (`/Work/report.pdf`); filled in by the store when it hands a node out.
-    public var path: String = ""
+    var path: String = ""
     /// The parent as the API shows it: `nil` for a node at the user's root.
-    public var visibleParentId: String? = nil
+    var visibleParentId: String? = nil
 
-    static let columns = "id, owner_id, parent_id, name, is_folder, size, mime_type, sha256, created_ms, modified_ms, version"
-    static let columnCount = 11
+    static let databaseTableName = "nodes"
+
+    /// The columns this record reads, in the order `columns` selects them: rows are read by position
+    /// (a page reads thousands; looking columns up by name cost measurably), so this order is the
+    /// one place that says which position holds what.
+    enum Columns: String, CaseIterable, ColumnExpression {
+        case id
+        case ownerId = "owner_id"
+        case parentId = "parent_id"
+        case name
+        case isFolder = "is_folder"
+        case size
+        case mimeType = "mime_type"
+        case sha256
+        case createdMs = "created_ms"
+        case modifiedMs = "modified_ms"
+        case version
+    }
+
+    /// `Columns` as a select list.
+    static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
+    /// How many columns `columns` selects: a query may add its own after them.
+    static let columnCount = Columns.allCases.count
     /// `columns` qualified by the table, for joins.
-    static let nodesColumns = columns.split(separator: ", ").map { "nodes.\($0)" }.joined(separator: ", ")
+    static let nodesColumns = Columns.allCases.map { "nodes.\($0.rawValue)" }.joined(separator: ", ")
 
+    /// Reads a row selected with `columns` (more columns may follow), by position in `Columns`'
+    /// order (`RecordColumnsTests` checks the two agree).
     init(row: Row) {
         id = row[0]
         ownerId = row[1]
@@ -64,15 +98,15 @@ public struct NodeRecord: Sendable, Equatable {
     }
 
     /// The strong entity tag of this version of the node, quoted.
-    public var etag: String {
+    var etag: String {
         "\"\(id.prefix(8))-\(version)\""
     }
 }
 
 /// What an upload checks before reading its body (`MetadataStore.uploadTarget`).
-public struct UploadTarget: Sendable {
+struct UploadTarget: Sendable {
     /// Bytes the user may still add; `nil` without a quota.
-    public var quotaRemaining: Int64?
+    var quotaRemaining: Int64?
     /// Whether the folder already holds a node with the upload's name.
-    public var nameTaken: Bool
+    var nameTaken: Bool
 }

@@ -5,7 +5,7 @@ import PapersCore
 extension SQLiteMetadataStore {
     /// Creates an account and its root folder.
     /// - Throws: `StoreError.emailTaken` when the (canonical) e-mail is registered already.
-    public func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {
+    func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {
         let id = RandomID.uuid()
         let rootId = RandomID.uuid()
         let now = nowMs
@@ -30,7 +30,7 @@ extension SQLiteMetadataStore {
     }
 
     /// The account with this canonical e-mail, if any.
-    public func user(email: String) async throws -> UserRecord? {
+    func user(email: String) async throws -> UserRecord? {
         try reading { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE email = ?"), arguments: [email]
@@ -39,7 +39,7 @@ extension SQLiteMetadataStore {
     }
 
     /// The account with this id, if any.
-    public func user(id: String) async throws -> UserRecord? {
+    func user(id: String) async throws -> UserRecord? {
         try reading { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT \(UserRecord.columns) FROM users WHERE id = ?"), arguments: [id])
                 .map(UserRecord.init(row:))
@@ -47,7 +47,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Replaces a password hash (used to upgrade old hashes at login).
-    public func updatePasswordHash(userId: String, hash: String) async throws {
+    func updatePasswordHash(userId: String, hash: String) async throws {
         let now = nowMs
         try await database.write { db in
             try db.execute(
@@ -56,7 +56,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Bytes used by the user's files (the size of their root folder).
-    public func usedBytes(userId: String) async throws -> Int64 {
+    func usedBytes(userId: String) async throws -> Int64 {
         try reading { db in
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT size FROM nodes WHERE owner_id = ? AND parent_id IS NULL"), arguments: [userId]) ?? 0
@@ -64,7 +64,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Bytes the user may still add; `nil` without a quota.
-    public func quotaRemaining(userId: String) async throws -> Int64? {
+    func quotaRemaining(userId: String) async throws -> Int64? {
         try reading { db in try Self.quotaRemaining(db, userId: userId) }
     }
 
@@ -84,7 +84,7 @@ extension SQLiteMetadataStore {
     // MARK: Tokens
 
     /// Records that a token may no longer be used, until it expires anyway.
-    public func revokeToken(id: String, expiresAt: Date) async throws {
+    func revokeToken(id: String, expiresAt: Date) async throws {
         let expires = Timestamp.milliseconds(expiresAt)
         try await database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_ms) VALUES (?, ?)", arguments: [id, expires])
@@ -98,14 +98,14 @@ extension SQLiteMetadataStore {
     }
 
     /// Whether the token with this `jti` was revoked (from memory: see `revoked`).
-    public func isTokenRevoked(id: String) async throws -> Bool {
+    func isTokenRevoked(id: String) async throws -> Bool {
         revoked.withLock { $0[id] != nil }
     }
 
     // MARK: Login throttling
 
     /// Failures recorded under `key` since `since`: how many, and when the oldest happened.
-    public func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+    func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?) {
         let sinceMs = Timestamp.milliseconds(since)
         return try reading { db in
             let row = try Row.fetchOne(
@@ -117,7 +117,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Records one failed login under each key, and forgets that key's failures from before `forgetBefore`.
-    public func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws {
+    func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws {
         let at = Timestamp.milliseconds(at)
         let cutoff = Timestamp.milliseconds(forgetBefore)
         try await database.write { db in
@@ -129,7 +129,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Forgets the failures under `key` (after a successful login).
-    public func clearLoginFailures(key: String) async throws {
+    func clearLoginFailures(key: String) async throws {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM login_failures WHERE key = ?", arguments: [key])
         }

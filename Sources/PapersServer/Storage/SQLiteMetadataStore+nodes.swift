@@ -3,14 +3,14 @@ import GRDB
 import PapersCore
 
 /// A page of a folder's children.
-public struct ChildrenPage: Sendable {
-    public var folder: NodeRecord
-    public var items: [NodeRecord]
-    public var next: ListCursor?
+struct ChildrenPage: Sendable {
+    var folder: NodeRecord
+    var items: [NodeRecord]
+    var next: ListCursor?
 }
 
 /// Which kinds of node an operation accepts.
-public enum NodeKind: Sendable {
+enum NodeKind: Sendable {
     case any
     /// A file here is "not found" (the `/folders/<id>` routes).
     case folder
@@ -24,7 +24,7 @@ extension SQLiteMetadataStore {
     /// The user's node with this id (never the hidden root), with its path.
     /// - Throws: `StoreError.nodeNotFound` when there is none (or it is someone else's), `.isAFolder` for a
     ///   folder where a file is needed.
-    public func node(id: String, ownerId: String, kind: NodeKind = .any) async throws -> NodeRecord {
+    func node(id: String, ownerId: String, kind: NodeKind = .any) async throws -> NodeRecord {
         // One statement: the node's columns on every row, with the names from the root down to it.
         let rows = try readingOneStatement { db in
             try Row.fetchAll(
@@ -45,7 +45,7 @@ extension SQLiteMetadataStore {
 
     /// What an upload checks before its body: that its folder (`nil`: the root) exists, the quota left, the name.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
-    public func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
+    func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
         try reading { db in
             let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
             return UploadTarget(
@@ -55,7 +55,7 @@ extension SQLiteMetadataStore {
 
     /// The child of a folder (`nil`: the root) with exactly this (NFC) name, with its path.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` for a bad folder.
-    public func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
+    func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
         try reading { db in
             let folder = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
             return try Self.child(db, parentId: folder.id, name: name).map { try Self.located(db, $0) }
@@ -64,7 +64,7 @@ extension SQLiteMetadataStore {
 
     /// A page of a folder's children (`parentId` `nil`: the root), folders first.
     /// - Throws: `StoreError.nodeNotFound`, `.notAFolder` when `parentId` names a file.
-    public func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
+    func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
         try reading { db in
             let folder = try Self.located(db, Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder))
             if let after = query.after, after.folderId != folder.id {
@@ -129,7 +129,7 @@ extension SQLiteMetadataStore {
 
     /// Creates a folder.
     /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`.
-    public func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord {
+    func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord {
         let id = RandomID.uuid()
         let now = nowMs
         return try await write { db, _ in
@@ -152,7 +152,7 @@ extension SQLiteMetadataStore {
     /// - Returns: the node, and whether it is new (`false`: an existing file was overwritten).
     /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`, `.quotaExceeded`,
     ///   `UploadError.storageFailed` when the content cannot be placed.
-    public func createFile(
+    func createFile(
         ownerId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
     ) async throws -> (node: NodeRecord, created: Bool) {
         let id = RandomID.uuid()
@@ -187,7 +187,7 @@ extension SQLiteMetadataStore {
     /// Replaces a file's content.
     /// - Throws: `StoreError.nodeNotFound`, `.isAFolder`, `.preconditionFailed` when `ifMatch` is stale,
     ///   `.quotaExceeded`, `UploadError.storageFailed`.
-    public func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord {
+    func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord {
         let now = nowMs
         return try await write { db, effects in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
@@ -216,7 +216,7 @@ extension SQLiteMetadataStore {
     /// Renames and/or moves a node. `destination` `nil` keeps the parent.
     /// - Throws: `StoreError.nodeNotFound` (also for a file under `kind: .folder`), `.notAFolder` when the
     ///   destination is a file, `.moveIntoOwnSubtree`, `.nameConflict`, `.preconditionFailed`.
-    public func editNode(
+    func editNode(
         ownerId: String, id: String, kind: NodeKind, newName: String?, destination: EditNodeRequest.Destination?,
         onConflict: OnConflict, ifMatch: String?
     ) async throws -> NodeRecord {
@@ -260,7 +260,7 @@ extension SQLiteMetadataStore {
 
     /// Deletes a node and, for a folder, everything under it; content no node uses any more is removed.
     /// - Throws: `StoreError.nodeNotFound`, `.preconditionFailed`.
-    public func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
+    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
         let now = nowMs
         try await write { db, effects in
             let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)

@@ -9,8 +9,8 @@ import Synchronization
 /// All writes go through GRDB's single writer, and blob placement and removal happen inside it:
 /// content is renamed into place in the same critical section as the node that points at it is
 /// committed, and removed only after the last node using it is gone.
-public final class SQLiteMetadataStore: Sendable {
-    let database: DatabasePool
+final class SQLiteMetadataStore: Sendable {
+    let database: any DatabaseWriter
     let blobs: DiskBlobStore
     let now: @Sendable () -> Date
     /// Uploads commit in groups (`createFile`).
@@ -22,17 +22,31 @@ public final class SQLiteMetadataStore: Sendable {
     /// start-up garbage collection): the row is committed before the id is added here.
     let revoked = Mutex<[String: Int64]>([:])
 
-    /// Opens (creating and migrating when needed) the database at `path`.
-    /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
-    public init(path: String, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+    /// The connection settings of every database the store opens (also for tests' in-memory ones).
+    static var configuration: Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        database = try DatabasePool(path: path, configuration: configuration)
+        return configuration
+    }
+
+    /// Opens (creating and migrating when needed) the database at `path`: a WAL pool whose commits
+    /// are synced one by one.
+    /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
+    convenience init(path: String, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+        let pool = try DatabasePool(path: path, configuration: Self.configuration)
         // Every commit is on disk before the request is answered. Set here, not in
         // `prepareDatabase`: GRDB switches a pool to WAL after that hook and sets NORMAL as it does
         // (which syncs only at checkpoints: a power cut could lose answered commits).
-        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try self.init(writer: pool, blobs: blobs, now: now)
+    }
+
+    /// A store over any GRDB writer (tests use an in-memory `DatabaseQueue`), migrated with the same
+    /// migrator as the file.
+    /// - Throws: GRDB's `DatabaseError` when it cannot be migrated.
+    init(writer: any DatabaseWriter, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+        database = writer
         self.blobs = blobs
         uploads = CommitQueue(database: database, blobs: blobs)
         self.now = now
@@ -100,7 +114,7 @@ public final class SQLiteMetadataStore: Sendable {
     /// Start-up housekeeping: clears `tmp/`, removes content no node uses and expired revocations.
     /// Returns how many blobs were collected.
     @discardableResult
-    public func recover() throws -> Int {
+    func recover() throws -> Int {
         blobs.clearStaging()
         return try database.writeWithoutTransaction { db in
             let referenced = try Set(String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM nodes WHERE sha256 IS NOT NULL"))
@@ -115,7 +129,7 @@ public final class SQLiteMetadataStore: Sendable {
     }
 
     /// Whether the database answers (for `/health`).
-    public func ping() async throws {
+    func ping() async throws {
         _ = try reading { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }

@@ -1,5 +1,5 @@
 /// What the storage layer refuses, in the user's terms. Mapped to HTTP once, in `APIError+mapping.swift`.
-public enum StoreError: Error, Sendable, Equatable {
+enum StoreError: Error, Sendable, Equatable {
     /// No such node for this user (or it belongs to someone else).
     case nodeNotFound
     /// A parent id that names a file.
