@@ -28,6 +28,17 @@ import Testing
         var all: [Action] { actions.withLock { $0 } }
     }
 
+    /// A server, a user logged in on it, and a scratch folder; the caller stops and removes them.
+    static func world() async throws -> (ServerProcess, APIClient, Scratch) {
+        let server = try ServerProcess()
+        do {
+            return (server, try await server.loggedInClient(), try Scratch())
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
     static func runner(_ server: ServerProcess, client: APIClient, inbox: Inbox, scratch: Scratch) -> EffectRunner {
         let session = Session(
             server: server.url, email: "ada@example.com", token: client.credentials!.token, userId: client.credentials!.userId,
@@ -36,11 +47,8 @@ import Testing
     }
 
     @Test func editsAndListingsComeBackAsActions() async throws {
-        let server = try ServerProcess()
-        defer { server.stop() }
-        let client = try await server.loggedInClient()
-        let scratch = try Scratch()
-        defer { scratch.remove() }
+        let (server, client, scratch) = try await Self.world()
+        defer { server.stop(); scratch.remove() }
         let inbox = Inbox()
         let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
 
@@ -75,11 +83,8 @@ import Testing
     }
 
     @Test func transfersRunInOrderAndCanBeCancelled() async throws {
-        let server = try ServerProcess()
-        defer { server.stop() }
-        let client = try await server.loggedInClient()
-        let scratch = try Scratch()
-        defer { scratch.remove() }
+        let (server, client, scratch) = try await Self.world()
+        defer { server.stop(); scratch.remove() }
         let inbox = Inbox()
         let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
         let tree = scratch.path + "/tree"

@@ -140,10 +140,16 @@ struct NodesController {
     }
 
     static func onConflict(_ request: Request, allowOverwrite: Bool = false) throws -> OnConflict {
-        guard let raw = request.query["on_conflict"] else { return .fail }
+        try onConflict(request.query["on_conflict"], allowOverwrite: allowOverwrite)
+    }
+
+    /// An `on_conflict` value as given (`nil`: left out, which is `fail`).
+    /// - Throws: `ValidationError` (field `on_conflict`) for anything else than the choices.
+    static func onConflict(_ raw: String?, allowOverwrite: Bool) throws(ValidationError) -> OnConflict {
+        guard let raw else { return .fail }
         guard let value = OnConflict(rawValue: raw), allowOverwrite || value != .overwrite else {
             let choices = allowOverwrite ? "fail, rename or overwrite" : "fail or rename"
-            throw APIError.validation(ValidationError(field: "on_conflict", message: "on_conflict must be \(choices)."))
+            throw ValidationError(field: "on_conflict", message: "on_conflict must be \(choices).")
         }
         return value
     }

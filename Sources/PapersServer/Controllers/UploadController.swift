@@ -98,11 +98,7 @@ struct UploadController {
                 throw APIError.validation(ValidationError(field: "file", message: "The form needs a \"file\" part with the content."))
             }
             name = try NodeName.validated(form.fields["name"] ?? filename)
-            let conflictText = form.fields["on_conflict"] ?? query["on_conflict"] ?? "fail"
-            guard let value = OnConflict(rawValue: conflictText) else {
-                throw ValidationError(field: "on_conflict", message: "on_conflict must be fail, rename or overwrite.")
-            }
-            onConflict = value
+            onConflict = try NodesController.onConflict(form.fields["on_conflict"] ?? query["on_conflict"], allowOverwrite: true)
             parentId = try NodesController.parentId(form.fields["parent_id"] ?? query["parent_id"])
         } catch {
             form.staged.discard()
