@@ -80,14 +80,14 @@ import Testing
     }
 
     @Test func badFilesNameFileLineAndKey() {
-        #expect(throws: KeyMapError(file: "k.toml", line: 3, key: "teleport", message: "unknown command")) {
+        #expect(throws: KeyMapError(file: "k.toml", line: 3, key: "teleport", problem: .unknownCommand)) {
             try KeyMap.parse("[keys]\nquit = \"q\"\nteleport = \"t\"\n", file: "k.toml")
         }
-        #expect(throws: KeyMapError(file: "k.toml", line: 2, key: "quit", message: "\"hyper-q\" is not a key name")) {
+        #expect(throws: KeyMapError(file: "k.toml", line: 2, key: "quit", problem: .notAKeyName("hyper-q"))) {
             try KeyMap.parse("[keys]\nquit = \"hyper-q\"\n", file: "k.toml")
         }
         // The line of `up`, not of `upload` above it (a prefix match found `upload = ...`).
-        #expect(throws: KeyMapError(file: "k.toml", line: 3, key: "up", message: "\"hyper-k\" is not a key name")) {
+        #expect(throws: KeyMapError(file: "k.toml", line: 3, key: "up", problem: .notAKeyName("hyper-k"))) {
             try KeyMap.parse("[keys]\nupload = \"f5\"\nup = \"hyper-k\"\n", file: "k.toml")
         }
         do {
@@ -97,6 +97,15 @@ import Testing
             #expect(error.line == 1)
             #expect(error.description.hasPrefix("k.toml:1:"))
         }
+    }
+
+    @Test func problemsReadLikeThemeProblems() {
+        // Same shape as a theme's: file:line: key: what is wrong.
+        #expect(KeyMapError(file: "k.toml", line: 3, key: "teleport", problem: .unknownCommand).description
+            == "k.toml:3: teleport: unknown command")
+        #expect(KeyMapError(file: "k.toml", line: 1, key: "colours", problem: .unknownSection).description
+            == "k.toml:1: colours: unknown section (use [keys])")
+        #expect(KeyMapError(file: "k.toml", problem: .syntax("bad")).description == "k.toml: bad")
     }
 }
 

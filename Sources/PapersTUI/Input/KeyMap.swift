@@ -117,20 +117,20 @@ public struct KeyMap: Sendable, Equatable {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw KeyMapError(file: file, line: Int(error.source.begin.line), key: "", message: error.description)
+            throw KeyMapError(file: file, line: Int(error.source.begin.line), problem: .syntax(error.description))
         } catch {
-            throw KeyMapError(file: file, line: 0, key: "", message: "\(error)")
+            throw KeyMapError(file: file, problem: .syntax("\(error)"))
         }
         let lines = TOMLKeyLines(text)
-        func line(of key: String) -> Int { lines.line(of: ["keys", key]) ?? 0 }
+        func line(of key: String) -> Int? { lines.line(of: ["keys", key]) }
         var bindings = KeyMap.standard.bindings
         for (section, value) in table {
             guard section == "keys", let keys = value.table else {
-                throw KeyMapError(file: file, line: lines.line(of: [section]) ?? 0, key: section, message: "unknown section (use [keys])")
+                throw KeyMapError(file: file, line: lines.line(of: [section]), key: section, problem: .unknownSection)
             }
             for (name, value) in keys {
                 guard let command = Command(rawValue: name) else {
-                    throw KeyMapError(file: file, line: line(of: name), key: name, message: "unknown command")
+                    throw KeyMapError(file: file, line: line(of: name), key: name, problem: .unknownCommand)
                 }
                 var names: [String] = []
                 if let single = value.string {
@@ -138,17 +138,17 @@ public struct KeyMap: Sendable, Equatable {
                 } else if let array = value.array {
                     for element in array {
                         guard let string = element.string else {
-                            throw KeyMapError(file: file, line: line(of: name), key: name, message: "keys must be strings")
+                            throw KeyMapError(file: file, line: line(of: name), key: name, problem: .notAString)
                         }
                         names.append(string)
                     }
                 } else {
-                    throw KeyMapError(file: file, line: line(of: name), key: name, message: "give a key name or a list of them")
+                    throw KeyMapError(file: file, line: line(of: name), key: name, problem: .wrongType)
                 }
                 var parsed: [Key] = []
                 for keyName in names {
                     guard let key = Key(name: keyName) else {
-                        throw KeyMapError(file: file, line: line(of: name), key: name, message: "\"\(keyName)\" is not a key name")
+                        throw KeyMapError(file: file, line: line(of: name), key: name, problem: .notAKeyName(keyName))
                     }
                     parsed.append(key)
                 }
@@ -157,14 +157,4 @@ public struct KeyMap: Sendable, Equatable {
         }
         return KeyMap(bindings: bindings)
     }
-}
-
-/// A bad `keys.toml`.
-public struct KeyMapError: Error, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var key: String
-    public var message: String
-
-    public var description: String { "\(file):\(line): \(key.isEmpty ? "" : key + ": ")\(message)" }
 }

@@ -1,47 +1,27 @@
-/// Why a theme could not be loaded, with the file, line and key to fix. Its description is the
-/// message shown to the user, compiler style:
-///
-///     themes/bad.toml:7: pane.selected: "purpleish" is not a colour (use one of the 8 names, 0-255 or #rrggbb)
-public struct ThemeError: Error, CustomStringConvertible, Equatable {
-    public enum Problem: Sendable, Equatable {
-        /// The file is not valid TOML; toml++'s own words.
-        case syntax(String)
-        /// A `[section]` no theme has; ``ThemeError/key`` is its name.
-        case unknownSection
-        /// A key its section does not have, or a style attribute other than fg, bg, bold,
-        /// underline and reverse; ``ThemeError/key`` is the whole dotted key.
-        case unknownKey
-        /// A colour that is none of the 8 names, 0–255 or `#rrggbb`; the value as written.
-        case notAColour(String)
-        /// A value of the wrong TOML type: a style that is not a table, `bold = "yes"`, `fg = 3.5`.
-        /// `field` is the style attribute, or nil when the style itself has the wrong type.
-        case wrongType(field: String?, expected: String, found: String)
-        /// No `<name>.toml` in any of these folders.
-        case notFound(searched: [String])
-        /// The file is missing, is a folder, or may not be read.
-        case unreadable
-    }
+/// Why a theme could not be loaded (see ``SettingsFileError``).
+public typealias ThemeError = SettingsFileError<ThemeProblem>
 
-    /// The file, as the user named it or as found in the search paths; for ``Problem/notFound(searched:)``
-    /// the theme name.
-    public let file: String
-    /// The line (1-based) the problem is on, when it is in the file.
-    public let line: Int?
-    /// The `section.key` the problem is in, when it is in one.
-    public let key: String?
-    public let problem: Problem
+/// What can be wrong with a theme.
+public enum ThemeProblem: SettingsFileProblem {
+    /// The file is not valid TOML; toml++'s own words.
+    case syntax(String)
+    /// A `[section]` no theme has; the error's `key` is its name.
+    case unknownSection
+    /// A key its section does not have, or a style attribute other than fg, bg, bold,
+    /// underline and reverse; the error's `key` is the whole dotted key.
+    case unknownKey
+    /// A colour that is none of the 8 names, 0–255 or `#rrggbb`; the value as written.
+    case notAColour(String)
+    /// A value of the wrong TOML type: a style that is not a table, `bold = "yes"`, `fg = 3.5`.
+    /// `field` is the style attribute, or nil when the style itself has the wrong type.
+    case wrongType(field: String?, expected: String, found: String)
+    /// No `<name>.toml` in any of these folders.
+    case notFound(searched: [String])
+    /// The file is missing, is a folder, or may not be read.
+    case unreadable
 
-    public init(file: String, line: Int? = nil, key: String? = nil, problem: Problem) {
-        self.file = file
-        self.line = line
-        self.key = key
-        self.problem = problem
-    }
-
-    public var description: String {
-        let place = line.map { "\(file):\($0): " } ?? "\(file): "
-        let key = key ?? ""
-        switch problem {
+    public func message(place: String, file: String, key: String) -> String {
+        switch self {
         case .syntax(let message):
             return place + message
         case .unknownSection:

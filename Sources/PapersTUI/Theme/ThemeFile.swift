@@ -14,9 +14,9 @@ enum ThemeFile {
     /// The styles a theme file sets; keys it does not mention are left out.
     ///
     /// - Parameter file: the file's name as shown in errors.
-    /// - Throws: ``ThemeError`` for the first problem in the file (by line): ``ThemeError/Problem/syntax(_:)``
-    ///   when the text is not TOML, ``ThemeError/Problem/unknownSection``, ``ThemeError/Problem/unknownKey``,
-    ///   ``ThemeError/Problem/notAColour(_:)`` or ``ThemeError/Problem/wrongType(field:expected:found:)``.
+    /// - Throws: ``ThemeError`` for the first problem in the file (by line): ``ThemeProblem/syntax(_:)``
+    ///   when the text is not TOML, ``ThemeProblem/unknownSection``, ``ThemeProblem/unknownKey``,
+    ///   ``ThemeProblem/notAColour(_:)`` or ``ThemeProblem/wrongType(field:expected:found:)``.
     static func styles(in text: String, file: String) throws(ThemeError) -> [ThemeSlot: Style] {
         let root: TOMLTable
         do {
@@ -121,7 +121,7 @@ private struct Reader {
         return nil
     }
 
-    private mutating func report(at path: [String], key: String, _ problem: ThemeError.Problem) {
+    private mutating func report(at path: [String], key: String, _ problem: ThemeProblem) {
         problems.append(ThemeError(file: file, line: lines.line(of: path), key: key, problem: problem))
     }
 

@@ -24,8 +24,8 @@ extension Theme {
     /// file; anything else is looked up as `<folder>/<name>.toml` in each of `searchPaths` in turn.
     /// Keys the file leaves out come from ``fallback``.
     ///
-    /// - Throws: ``ThemeError`` with ``ThemeError/Problem/notFound(searched:)`` when no folder has the
-    ///   name, ``ThemeError/Problem/unreadable`` when the file cannot be read, and the problem with
+    /// - Throws: ``ThemeError`` with ``ThemeProblem/notFound(searched:)`` when no folder has the
+    ///   name, ``ThemeProblem/unreadable`` when the file cannot be read, and the problem with
     ///   file, line and key when its contents are wrong (see ``parse(_:name:file:)``).
     public static func load(name: String, searchPaths: [String]) throws(ThemeError) -> Theme {
         let path: String

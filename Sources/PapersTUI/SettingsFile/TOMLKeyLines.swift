@@ -1,7 +1,7 @@
 /// The line each key of a TOML document is written on, so that problems found after parsing can
 /// name a line: toml++ knows where every node came from, but TOMLKit does not pass it on.
 ///
-/// It reads only what theme files use: `[table]` headers, `key = value` lines with plain, quoted or
+/// It reads only what the settings files (themes, `keys.toml`) use: `[table]` headers, `key = value` lines with plain, quoted or
 /// dotted keys, and comments. A key inside an inline table is reported on the line of the table.
 struct TOMLKeyLines {
     private var lines: [[String]: Int] = [:]
