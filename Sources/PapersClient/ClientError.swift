@@ -11,6 +11,8 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case localIO(message: String)
     /// The bytes that arrived are not the bytes the server holds (SHA-256 differs).
     case integrity(message: String)
+    /// A download found something at the local path it was to write, and was told to fail.
+    case localConflict(path: String)
     /// The transfer was cancelled.
     case cancelled
     /// The server answered something that is not the API (wrong URL?).
@@ -22,6 +24,7 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sessionExpired(let message): return "session expired: \(message)"
         case .network(let message): return "server unreachable: \(message)"
         case .localIO(let message): return message
+        case .localConflict(let path): return "\(path) already exists"
         case .integrity(let message): return message
         case .cancelled: return "cancelled"
         case .badResponse(let message): return "unexpected answer from the server: \(message)"

@@ -98,11 +98,14 @@ struct CurlTransfer {
         let code = curl_easy_perform(handle)
         if let failure = state.failure { throw failure }
         if code == CURLE_ABORTED_BY_CALLBACK, control?.isCancelled == true { throw .cancelled }
-        guard code == CURLE_OK else {
-            throw .network(message: String(cString: curl_easy_strerror(code)))
-        }
         var status = 0
         papers_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        // A server may refuse an upload before its body is sent (409, 413, 507) and close; when its
+        // answer arrived before the connection broke, that answer is what the user needs to read.
+        let answeredEarly = (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) && status >= 400 && !state.memory.isEmpty
+        guard code == CURLE_OK || answeredEarly else {
+            throw .network(message: String(cString: curl_easy_strerror(code)))
+        }
         state.finishHashes()
         return Result(
             status: status, headers: state.responseHeaders, body: state.memory, sentSHA256: state.sentHash.map(Self.hex),

@@ -8,7 +8,9 @@ import PapersCore
 /// Its rules: a folder's entries go in name order; an entry that is neither a regular file nor a
 /// folder (a socket, a device, a FIFO, a dangling link) is skipped and reported, never sent; an
 /// existing remote folder is reused, an existing local folder is filled; remote folders are read
-/// page by page.
+/// page by page; a file whose name is taken where it goes is settled by the `ConflictRule` (fail,
+/// skip, keep both, overwrite, overwrite if newer, or ask), and a local file is never replaced
+/// without that rule saying so.
 public struct TreeTransfer: Sendable {
     /// A file that arrived where it was going.
     public enum Done: Sendable, Equatable {
@@ -38,12 +40,12 @@ public struct TreeTransfer: Sendable {
     }
 
     public let client: APIClient
-    public let onConflict: OnConflict
+    public let conflicts: ConflictRule
     public let events: Events
 
-    public init(client: APIClient, onConflict: OnConflict = .fail, events: Events = Events()) {
+    public init(client: APIClient, conflicts: ConflictRule = .fail, events: Events = Events()) {
         self.client = client
-        self.onConflict = onConflict
+        self.conflicts = conflicts
         self.events = events
     }
 
@@ -57,8 +59,7 @@ public struct TreeTransfer: Sendable {
         let name = name ?? (source as NSString).lastPathComponent
         // A missing source is not a folder: the upload reports it.
         guard Self.kind(of: source) == .folder else {
-            let node = try await client.upload(
-                file: source, as: name, into: folderId, onConflict: onConflict, control: try events.fileStarting(name))
+            guard let node = try await uploadFile(source, as: name, into: folderId) else { return [] }
             events.fileDone(.uploaded(source: source, node: node))
             return [node]
         }
@@ -68,6 +69,47 @@ public struct TreeTransfer: Sendable {
             nodes += try await upload(path, into: folder.id)
         }
         return nodes
+    }
+
+    /// One file, with a taken name settled by the rule: the server settles fail, keep both and
+    /// overwrite by itself (`on_conflict`); skip, overwrite-if-newer and asking try `fail` first and,
+    /// on its 409, look at what is there. `nil`: skipped.
+    private func uploadFile(_ source: String, as name: String, into folderId: String?) async throws(ClientError) -> Node? {
+        let first: OnConflict
+        switch conflicts {
+        case .fail: first = .fail
+        case .always(.overwrite): first = .overwrite
+        case .always(.keepBoth): first = .rename
+        case .always, .ask: first = .fail
+        }
+        do {
+            return try await client.upload(file: source, as: name, into: folderId, onConflict: first, control: try events.fileStarting(name))
+        } catch .server(409, "name_conflict", let message) where first == .fail && !conflicts.isFail {
+            guard let existing = try await client.child(named: name.precomposedStringWithCanonicalMapping, in: folderId) else {
+                throw .server(status: 409, code: "name_conflict", message: message)
+            }
+            let conflict = Conflict(
+                place: .remote, path: existing.path,
+                existing: Conflict.Version(size: existing.size, modified: Timestamp.parse(existing.dateModified), isFolder: existing.isFolder),
+                incoming: Self.version(of: source))
+            switch try await conflicts.settle(conflict) {
+            case .skip:
+                events.skipped(source, "\(existing.path) is already on the server")
+                return nil
+            case .keepBoth:
+                return try await client.upload(file: source, as: name, into: folderId, onConflict: .rename, control: try events.fileStarting(name))
+            case .overwrite, .overwriteIfNewer:
+                return try await client.upload(file: source, as: name, into: folderId, onConflict: .overwrite, control: try events.fileStarting(name))
+            }
+        }
+    }
+
+    /// A local entry's size and modification time (zero and `nil` when it cannot be read).
+    static func version(of path: String) -> Conflict.Version {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return Conflict.Version(size: 0, modified: nil) }
+        let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        return Conflict.Version(size: Int64(info.st_size), modified: modified, isFolder: (info.st_mode & S_IFMT) == S_IFDIR)
     }
 
     /// Bytes an upload of these paths sends: regular files, and those under folders by the walk's rules.
@@ -119,14 +161,17 @@ public struct TreeTransfer: Sendable {
     // MARK: Down
 
     /// Downloads a file to `local`, or a folder's tree into the folder `local` (made when missing,
-    /// filled when it exists). Returns each file with where it went.
-    /// - Throws: `ClientError.localIO` when `local` exists and is not a folder or cannot be made,
-    ///   the client's errors for the downloads and listings, `.cancelled`.
+    /// filled when it exists). A file that is already there is settled by the rule. Returns each
+    /// file with where it went.
+    /// - Throws: `ClientError.localConflict` for a file that is there under `.fail`; `.localIO` when
+    ///   `local` exists and is not a folder or cannot be made, or a file would replace a folder; the
+    ///   client's errors for the downloads and listings, `.cancelled`.
     public func download(_ node: Node, to local: String) async throws(ClientError) -> [(node: Node, local: String)] {
         guard node.isFolder else {
-            try await client.download(node, to: local, control: try events.fileStarting(node.name))
-            events.fileDone(.downloaded(node: node, local: local))
-            return [(node, local)]
+            guard let destination = try await settledDestination(of: node, at: local) else { return [] }
+            try await client.download(node, to: destination, control: try events.fileStarting(node.name))
+            events.fileDone(.downloaded(node: node, local: destination))
+            return [(node, destination)]
         }
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory) {
@@ -147,5 +192,40 @@ public struct TreeTransfer: Sendable {
             }
         }
         return files
+    }
+
+    /// Where a downloaded file goes: `local` when it is free or to be overwritten, the first free
+    /// `name (n).ext` beside it to keep both, `nil` to skip it.
+    private func settledDestination(of node: Node, at local: String) async throws(ClientError) -> String? {
+        var info = stat()
+        guard lstat(local, &info) == 0 else { return local }
+        let existing = Self.version(of: local)
+        let conflict = Conflict(
+            place: .local, path: local, existing: existing,
+            incoming: Conflict.Version(size: node.size, modified: Timestamp.parse(node.dateModified)))
+        switch try await conflicts.settle(conflict) {
+        case .skip:
+            events.skipped(local, "already exists")
+            return nil
+        case .overwrite, .overwriteIfNewer:
+            guard !existing.isFolder else { throw .localIO(message: "\(local) is a folder; a file cannot replace it") }
+            return local
+        case .keepBoth:
+            let folder = (local as NSString).deletingLastPathComponent
+            let name = (local as NSString).lastPathComponent
+            for n in 1...10_000 {
+                guard let numbered = NodeName.numbered(name, n) else { break }
+                let candidate = (folder as NSString).appendingPathComponent(numbered)
+                if lstat(candidate, &info) != 0 { return candidate }
+            }
+            throw .localIO(message: "\(local): no free name beside it")
+        }
+    }
+}
+
+extension ConflictRule {
+    var isFail: Bool {
+        if case .fail = self { return true }
+        return false
     }
 }

@@ -21,6 +21,7 @@ enum CLIExit: Int32 {
         case .network: return .network
         case .localIO: return .localIO
         case .cancelled: return .localIO
+        case .localConflict: return .conflict
         case .integrity, .badResponse: return .server
         case .server(let status, _, _):
             switch status {
@@ -48,6 +49,7 @@ struct CLIFailure: Error {
         exit = CLIExit.of(error)
         switch error {
         case .sessionExpired(let serverMessage): message = "\(serverMessage) (run papers login)"
+        case .localConflict: message = error.description + " (use --on-conflict skip, rename or overwrite)"
         default: message = error.description
         }
     }

@@ -45,7 +45,7 @@ import Testing
 
         // Again into the same place: the folders are reused, the files conflict unless told.
         await #expect(throws: ClientError.self) { try await TreeTransfer(client: client).upload(tree, into: nil) }
-        let again = try await TreeTransfer(client: client, onConflict: .rename).upload(tree, into: nil)
+        let again = try await TreeTransfer(client: client, conflicts: .always(.keepBoth)).upload(tree, into: nil)
         #expect(again.map(\.name) == ["a (1).txt", "b (1).txt", "c (1).bin"])
 
         // Down into a folder that exists: filled, with every file's SHA-256 checked by the client.
@@ -63,6 +63,75 @@ import Testing
         _ = try scratch.file("clash", Array("x".utf8))
         await #expect(throws: ClientError.localIO(message: scratch.path + "/clash exists and is not a folder")) {
             try await TreeTransfer(client: client).download(folder, to: scratch.path + "/clash")
+        }
+    }
+
+    @Test func takenNamesAreSettledByTheRuleOnBothSides() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let local = try scratch.file("a.txt", Array("first".utf8))
+        let original = try await TreeTransfer(client: client).upload(local, into: nil)[0]
+
+        // Up: fail is the server's 409; skip sends nothing and says so; overwrite keeps the node id.
+        await #expect(throws: ClientError.server(status: 409, code: "name_conflict", message: "Something named \"a.txt\" already exists in that folder.")) {
+            try await TreeTransfer(client: client).upload(local, into: nil)
+        }
+        let up = Record()
+        #expect(try await TreeTransfer(client: client, conflicts: .always(.skip), events: up.events).upload(local, into: nil).isEmpty)
+        #expect(up.skipped.withLock { $0 } == [local])
+        _ = try scratch.file("a.txt", Array("second, longer".utf8))
+        let replaced = try await TreeTransfer(client: client, conflicts: .always(.overwrite)).upload(local, into: nil)[0]
+        #expect(replaced.id == original.id)
+        #expect(replaced.size == 14)
+
+        // Asking: the question names what is there and what would replace it.
+        let asked = Mutex<[Conflict]>([])
+        func asking(_ answer: ConflictAnswer) -> ConflictRule {
+            .ask { conflict in
+                asked.withLock { $0.append(conflict) }
+                return answer
+            }
+        }
+        let both = try await TreeTransfer(client: client, conflicts: asking(.keepBoth)).upload(local, into: nil)[0]
+        #expect(both.name == "a (1).txt")
+        let question = try #require(asked.withLock { $0.first })
+        #expect(question.place == .remote)
+        #expect(question.path == "/a.txt")
+        #expect(question.existing.size == 14 && question.incoming.size == 14)
+
+        // Overwrite if newer: an older local file is skipped, a newer one replaces.
+        var old = [timespec(tv_sec: 946_684_800, tv_nsec: 0), timespec(tv_sec: 946_684_800, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, local, &old, 0) == 0)
+        #expect(try await TreeTransfer(client: client, conflicts: .always(.overwriteIfNewer)).upload(local, into: nil).isEmpty)
+        let future = Int(Date().timeIntervalSince1970) + 3600
+        var new = [timespec(tv_sec: future, tv_nsec: 0), timespec(tv_sec: future, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, local, &new, 0) == 0)
+        #expect(try await TreeTransfer(client: client, conflicts: .always(.overwriteIfNewer)).upload(local, into: nil)[0].id == original.id)
+
+        // Down: a local file is never replaced unless the rule says so.
+        let node = try await client.node(id: original.id)
+        let existing = try scratch.file("down.txt", Array("mine".utf8))
+        await #expect(throws: ClientError.localConflict(path: existing)) {
+            try await TreeTransfer(client: client).download(node, to: existing)
+        }
+        let down = Record()
+        #expect(try await TreeTransfer(client: client, conflicts: .always(.skip), events: down.events).download(node, to: existing).isEmpty)
+        #expect(down.skipped.withLock { $0 } == [existing])
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "mine")
+        let beside = try await TreeTransfer(client: client, conflicts: asking(.keepBoth)).download(node, to: existing)
+        #expect(beside.map(\.local) == [scratch.path + "/down (1).txt"])
+        #expect(asked.withLock { $0.last?.place } == .local)
+        #expect(asked.withLock { $0.last?.existing.size } == 4)
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "mine")
+        _ = try await TreeTransfer(client: client, conflicts: .always(.overwrite)).download(node, to: existing)
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "second, longer")
+
+        // Asking can stop the transfer.
+        await #expect(throws: ClientError.cancelled) {
+            try await TreeTransfer(client: client, conflicts: .ask { _ throws(ClientError) in throw .cancelled }).download(node, to: existing)
         }
     }
 

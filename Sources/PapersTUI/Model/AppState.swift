@@ -84,11 +84,25 @@ public struct Confirmation: Sendable, Equatable {
     public var message: String
 }
 
+/// A transfer that found a name taken, waiting for the user's answer (mc's "file exists" dialog).
+public struct ConflictQuestion: Sendable, Equatable {
+    public var transferId: Int
+    public var conflict: Conflict
+    /// "Apply to all": the answer settles this transfer's later conflicts too.
+    public var applyToAll = false
+
+    public init(transferId: Int, conflict: Conflict) {
+        self.transferId = transferId
+        self.conflict = conflict
+    }
+}
+
 /// What covers the panes, if anything.
 public enum Overlay: Sendable, Equatable {
     case help(scroll: Int)
     case prompt(Prompt)
     case confirm(Confirmation)
+    case conflict(ConflictQuestion)
     case queue(cursor: Int)
     case preview(title: String, lines: [String])
 }
@@ -112,6 +126,8 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var localFolder: String
     public var phase: Phase = .queued
     public var progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
+    /// Entries passed over, with why (`path: reason`).
+    public var skipped: [String] = []
 
     public var isActive: Bool { phase == .queued || phase == .running }
 }
@@ -137,6 +153,8 @@ public struct AppState: Sendable, Equatable {
     public var statusIsError = false
     public var unreachable = false
     public var transfers: [Transfer] = []
+    /// A conflict question that arrived while a prompt or confirmation was open; asked when it closes.
+    public var pendingConflict: ConflictQuestion?
     public var nextTransferId = 1
     public var width = 80
     public var height = 24

@@ -14,6 +14,10 @@ final class EffectRunner: Sendable {
         var controls: [Int: TransferControl] = [:]
         var cancelled: Set<Int> = []
         var transferChain: Task<Void, Never>?
+        /// Transfers waiting for the answer to a conflict.
+        var questions: [Int: CheckedContinuation<ConflictAnswer?, Never>] = [:]
+        /// "Apply to all" answers, per transfer.
+        var answersForAll: [Int: ConflictAnswer] = [:]
     }
 
     init(session: Session?, sessionStore: SessionStore, send: @escaping @Sendable (Action) -> Void) {
@@ -32,11 +36,18 @@ final class EffectRunner: Sendable {
             state.withLock { $0.client = APIClient(server: session.server, credentials: session.credentials) }
             do { try sessionStore.save(session) } catch { send(.failed(error)) }
         case .cancelTransfer(let id):
-            let control = state.withLock { s -> TransferControl? in
+            let (control, question) = state.withLock { s in
                 s.cancelled.insert(id)
-                return s.controls[id]
+                return (s.controls[id], s.questions.removeValue(forKey: id))
             }
             control?.cancel()
+            question?.resume(returning: nil)
+        case .answerConflict(let id, let answer, let applyToAll):
+            let question = state.withLock { s in
+                if applyToAll, let answer { s.answersForAll[id] = answer }
+                return s.questions.removeValue(forKey: id)
+            }
+            question?.resume(returning: answer)
         case .startTransfer(let transfer):
             // One transfer at a time, in order; the rest wait as "queued".
             state.withLock { s in
@@ -135,7 +146,7 @@ final class EffectRunner: Sendable {
             send(.retry)
         case .startTransfer(let transfer):
             await TransferJob(transfer: transfer, client: client, runner: self).run()
-        case .saveSession, .cancelTransfer, .quit:
+        case .saveSession, .cancelTransfer, .answerConflict, .quit:
             break
         }
     }
@@ -171,15 +182,33 @@ final class EffectRunner: Sendable {
 
     func isCancelled(_ id: Int) -> Bool { state.withLock { $0.cancelled.contains(id) } }
 
+    /// The answer to a transfer's conflict: its "apply to all" answer, else the user's (asked with
+    /// `.conflictFound`). `nil`: the transfer was cancelled.
+    func answer(_ id: Int, _ conflict: Conflict) async -> ConflictAnswer? {
+        await withCheckedContinuation { continuation in
+            let ready: ConflictAnswer?? = state.withLock { s in
+                if s.cancelled.contains(id) { return .some(nil) }
+                if let answer = s.answersForAll[id] { return .some(answer) }
+                s.questions[id] = continuation
+                return nil
+            }
+            if let ready { return continuation.resume(returning: ready) }
+            send(.conflictFound(id: id, conflict))
+        }
+    }
+
     func finished(_ id: Int, error: ClientError?) {
         state.withLock { s in
             s.controls[id] = nil
             s.cancelled.remove(id)
+            s.answersForAll[id] = nil
         }
         send(.transferFinished(id: id, error: error))
     }
 
     func progress(_ id: Int, _ progress: TransferProgress) { send(.transferProgress(id: id, progress)) }
+
+    func skipped(_ id: Int, path: String, reason: String) { send(.transferSkipped(id: id, path: path, reason: reason)) }
 }
 
 extension Error {

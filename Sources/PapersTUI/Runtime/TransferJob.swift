@@ -16,11 +16,18 @@ struct TransferJob {
         runner.progress(transfer.id, TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0))
         let meter = Meter()
         do throws(ClientError) {
+            let id = transfer.id
+            let runner = self.runner
             let tree = TreeTransfer(
                 client: client,
+                conflicts: .ask { conflict throws(ClientError) in
+                    guard let answer = await runner.answer(id, conflict) else { throw .cancelled }
+                    return answer
+                },
                 events: TreeTransfer.Events(
                     fileStarting: { [self] _ throws(ClientError) in try control(meter) },
-                    fileDone: { _ in meter.fileDone() }))
+                    fileDone: { _ in meter.fileDone() },
+                    skipped: { path, reason in runner.skipped(id, path: path, reason: reason) }))
             switch transfer.direction {
             case .upload:
                 meter.begin(total: try TreeTransfer.localSize(of: transfer.localPaths))

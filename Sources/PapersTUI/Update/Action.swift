@@ -17,6 +17,10 @@ public enum Action: Sendable, Equatable {
     case localFailed(path: String, message: String)
     case transferProgress(id: Int, TransferProgress)
     case transferFinished(id: Int, error: ClientError?)
+    /// A transfer passed over an entry (skipped on a conflict, or not a regular file or folder).
+    case transferSkipped(id: Int, path: String, reason: String)
+    /// A transfer found a name taken and waits for an answer.
+    case conflictFound(id: Int, Conflict)
     case previewLoaded(title: String, text: String)
     case completions([String])
     /// Time to try reaching the server again.
@@ -36,6 +40,9 @@ public enum Effect: Sendable, Equatable {
     case listLocal(path: String)
     case startTransfer(Transfer)
     case cancelTransfer(id: Int)
+    /// The user's answer to a transfer's conflict; `nil` cancels the transfer. With `applyToAll`, the
+    /// transfer settles its later conflicts the same way without asking.
+    case answerConflict(id: Int, answer: ConflictAnswer?, applyToAll: Bool)
     case preview(Node)
     case complete(text: String, local: Bool)
     case retryAfter(seconds: Double)

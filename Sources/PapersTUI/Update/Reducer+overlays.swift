@@ -52,10 +52,33 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         }
     case .prompt(var prompt):
         return reducePromptKey(&state, &prompt, key)
+    case .conflict(var question):
+        return reduceConflictKey(&state, &question, key)
     case .none:
         break
     }
     return []
+}
+
+/// o overwrite, s skip, b keep both, n overwrite if newer, a toggles "apply to all", Esc cancels
+/// the transfer. Other keys leave the question up: a file is never replaced without an answer.
+private func reduceConflictKey(_ state: inout AppState, _ question: inout ConflictQuestion, _ key: Key) -> [Effect] {
+    let answer: ConflictAnswer?
+    switch key {
+    case .character("o"), .character("O"): answer = .overwrite
+    case .character("s"), .character("S"): answer = .skip
+    case .character("b"), .character("B"): answer = .keepBoth
+    case .character("n"), .character("N"): answer = .overwriteIfNewer
+    case .character("a"), .character("A"):
+        question.applyToAll.toggle()
+        state.overlay = .conflict(question)
+        return []
+    case .escape: answer = nil
+    default: return []
+    }
+    state.overlay = nil
+    if answer == nil { setStatus(&state, "Cancelled the transfer at \(question.conflict.name).") }
+    return [.answerConflict(id: question.transferId, answer: answer, applyToAll: question.applyToAll)]
 }
 
 private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ key: Key) -> [Effect] {

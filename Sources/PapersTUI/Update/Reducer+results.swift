@@ -88,11 +88,17 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .transferFinished(let id, let error):
         guard let index = state.transfers.firstIndex(where: { $0.id == id }) else { return [] }
         let transfer = state.transfers[index]
+        if case .conflict(let question) = state.overlay, question.transferId == id { state.overlay = nil }
+        if state.pendingConflict?.transferId == id { state.pendingConflict = nil }
         switch error {
         case .none:
             state.transfers[index].phase = .done
             let verb = transfer.direction == .upload ? "Uploaded" : "Downloaded"
-            setStatus(&state, "\(verb) \(transfer.name).")
+            switch transfer.skipped.count {
+            case 0: setStatus(&state, "\(verb) \(transfer.name).")
+            case 1: setStatus(&state, "\(verb) \(transfer.name); skipped \(transfer.skipped[0]).")
+            case let n: setStatus(&state, "\(verb) \(transfer.name); skipped \(n) (t shows them).")
+            }
         case .cancelled:
             state.transfers[index].phase = .cancelled
             setStatus(&state, "Cancelled \(transfer.name).")
@@ -106,6 +112,16 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         if transfer.direction == .download, state.showLocal, transfer.localFolder == state.local.path {
             return [.listLocal(path: state.local.path)]
+        }
+        return []
+    case .transferSkipped(let id, let path, let reason):
+        if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].skipped.append("\(path): \(reason)") }
+        return []
+    case .conflictFound(let id, let conflict):
+        let question = ConflictQuestion(transferId: id, conflict: conflict)
+        switch state.overlay {
+        case .prompt, .confirm, .conflict: state.pendingConflict = question
+        default: state.overlay = .conflict(question)
         }
         return []
     case .previewLoaded(let title, let text):

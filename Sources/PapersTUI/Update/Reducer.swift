@@ -7,9 +7,16 @@ import PapersCore
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .key(let key):
-        if state.overlay != nil { return reduceOverlayKey(&state, key) }
-        if case .login = state.screen { return reduceLoginKey(&state, key) }
-        return reduceBrowserKey(&state, key)
+        let effects: [Effect]
+        if state.overlay != nil {
+            effects = reduceOverlayKey(&state, key)
+        } else if case .login = state.screen {
+            effects = reduceLoginKey(&state, key)
+        } else {
+            effects = reduceBrowserKey(&state, key)
+        }
+        askPendingConflict(&state)
+        return effects
     case .resized(let width, let height):
         state.width = width
         state.height = height
@@ -19,6 +26,13 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     default:
         return reduceResult(&state, action)
     }
+}
+
+/// Shows a conflict question that waited for a prompt or confirmation to close.
+func askPendingConflict(_ state: inout AppState) {
+    guard state.overlay == nil, let question = state.pendingConflict else { return }
+    state.pendingConflict = nil
+    state.overlay = .conflict(question)
 }
 
 /// What to do first: load the current folder, or show the login form.

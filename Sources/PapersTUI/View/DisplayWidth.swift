@@ -44,6 +44,22 @@ public enum DisplayWidth {
         return result + "…"
     }
 
+    /// The longest suffix of `text` that fits in `columns`, with `…` in front when it had to be cut:
+    /// for paths, whose end says where one is.
+    public static func truncateHead(_ text: String, to columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        if of(text) <= columns { return text }
+        var result = ""
+        var used = 0
+        for character in text.reversed() {
+            let w = of(character)
+            if used + w > columns - 1 { break }
+            result.insert(character, at: result.startIndex)
+            used += w
+        }
+        return "…" + result
+    }
+
     /// `text` cut or padded with spaces to exactly `columns`.
     public static func fit(_ text: String, to columns: Int) -> String {
         let cut = truncate(text, to: columns)

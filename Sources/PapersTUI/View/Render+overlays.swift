@@ -1,3 +1,4 @@
+import Foundation
 import PapersClient
 import PapersCore
 
@@ -75,7 +76,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             case .running:
                 let percent = transfer.progress.total.map { $0 > 0 ? " \(transfer.progress.bytes * 100 / $0)%" : "" } ?? ""
                 phase = "running\(percent) \(ByteCount.human(Int64(transfer.progress.bytesPerSecond)))/s"
-            case .done: phase = "done"
+            case .done: phase = transfer.skipped.isEmpty ? "done" : "done, \(transfer.skipped.count) skipped"
             case .failed(let message): phase = "failed: \(message)"
             case .cancelled: phase = "cancelled"
             }
@@ -83,12 +84,40 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             screen.fill(x: area.x, y: area.y + i, width: area.width, height: 1, style: style)
             screen.write("\(arrow) " + DisplayWidth.fit(transfer.name, to: 24) + " " + phase, x: area.x, y: area.y + i, style: style, maxWidth: area.width)
         }
+    case .conflict(let question):
+        drawConflict(&screen, question, theme: theme)
     case .preview(let title, let lines):
         let area = dialog(&screen, title: title + " (any key closes)", width: screen.width - 4, height: screen.height - 2, theme: theme)
         for (i, line) in lines.prefix(screen.height - 4).enumerated() {
             screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText], maxWidth: area.width)
         }
     }
+}
+
+/// mc's "file exists" dialog: what is there, what would replace it, and the answers.
+private func drawConflict(_ screen: inout ScreenBuffer, _ question: ConflictQuestion, theme: Theme) {
+    let conflict = question.conflict
+    let area = dialog(&screen, title: "\(conflict.name) already exists", width: 66, height: 11, theme: theme)
+    let place = conflict.place == .local ? "Local file" : "On the server"
+    screen.write(place + "  " + DisplayWidth.truncateHead(conflict.path, to: area.width - DisplayWidth.of(place) - 2), x: area.x, y: area.y, style: theme[.dialogText], maxWidth: area.width)
+    func describe(_ version: Conflict.Version) -> String {
+        let size = version.isFolder ? "folder" : "\(ByteCount.human(version.size)) (\(ByteCount.grouped(version.size)) bytes)"
+        let date = version.modified.map { "  modified " + conflictDate($0) } ?? ""
+        return size + date
+    }
+    let newer = conflict.incomingIsNewer ? "  (newer)" : ""
+    screen.write("existing  " + describe(conflict.existing), x: area.x, y: area.y + 2, style: theme[.dialogText], maxWidth: area.width)
+    screen.write("incoming  " + describe(conflict.incoming) + newer, x: area.x, y: area.y + 3, style: theme[.dialogText], maxWidth: area.width)
+    screen.write("[o] Overwrite   [s] Skip   [b] Keep both (rename)", x: area.x, y: area.y + 5, style: theme[.dialogButton], maxWidth: area.width)
+    screen.write("[n] Overwrite if newer   [a] Apply to all: \(question.applyToAll ? "on" : "off")", x: area.x, y: area.y + 6, style: theme[.dialogButton], maxWidth: area.width)
+    screen.write("Esc cancels the transfer", x: area.x, y: area.y + 8, style: theme[.dialogText], maxWidth: area.width)
+}
+
+private func conflictDate(_ date: Date) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = .current
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+    return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
 }
 
 private func isMove(_ purpose: Prompt.Purpose) -> Bool {

@@ -13,21 +13,22 @@ struct Put: AsyncParsableCommand {
             """)
 
     @Flag(name: .short, help: "Upload folders and everything in them (existing remote folders are reused).") var recursive = false
-    @Option(name: .customLong("on-conflict"), help: "When a file of that name exists: fail, rename or overwrite.") var onConflict = "fail"
+    @Option(name: .customLong("on-conflict"), help: "When a file of that name is on the server: fail, skip, rename (keep both) or overwrite.")
+    var onConflict = "fail"
     @Flag(help: "One JSON document: {\"uploaded\": [node, ...]}.") var json = false
     @OptionGroup var options: ClientOptions
     @Argument(help: "Local files or folders, then the remote destination.") var paths: [String] = []
 
     func validate() throws {
         guard paths.count >= 2 else { throw ValidationError("give at least one local path and a remote destination") }
-        guard OnConflict(rawValue: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, rename or overwrite") }
+        guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
     }
 
     struct Output: Encodable { var uploaded: [Node] }
 
     func run() async throws {
         try await runReportingFailures {
-            let conflict = OnConflict(rawValue: onConflict)!
+            let conflicts = ConflictRule(option: onConflict)!
             let sources = Array(paths.dropLast())
             for source in sources {
                 var isDirectory: ObjCBool = false
@@ -46,7 +47,7 @@ struct Put: AsyncParsableCommand {
             let found = try await client.lookup(target)
             let shown = ShownTransfer(quiet: options.quiet, json: json)
             defer { shown.stop() }
-            let tree = TreeTransfer(client: client, onConflict: conflict, events: shown.events)
+            let tree = TreeTransfer(client: client, conflicts: conflicts, events: shown.events)
             if let folderId = found.folderId {
                 for source in sources { uploaded += try await tree.upload(source, into: folderId) }
             } else {
@@ -70,12 +71,15 @@ struct Get: AsyncParsableCommand {
             """)
 
     @Flag(name: .short, help: "Download folders and everything in them.") var recursive = false
+    @Option(name: .customLong("on-conflict"), help: "When a local file of that name exists: fail, skip, rename (keep both) or overwrite.")
+    var onConflict = "fail"
     @Flag(help: "One JSON document: {\"downloaded\": [{\"remote\", \"local\", \"size\", \"sha256\"}, ...]}.") var json = false
     @OptionGroup var options: ClientOptions
     @Argument(help: "Remote files or folders, then the local destination.") var paths: [String] = []
 
     func validate() throws {
         guard paths.count >= 2 else { throw ValidationError("give at least one remote path and a local destination") }
+        guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
     }
 
     struct Item: Encodable {
@@ -112,7 +116,7 @@ struct Get: AsyncParsableCommand {
             var files: [(node: Node, local: String)] = []
             let shown = ShownTransfer(quiet: options.quiet, json: json)
             defer { shown.stop() }
-            let tree = TreeTransfer(client: client, events: shown.events)
+            let tree = TreeTransfer(client: client, conflicts: ConflictRule(option: onConflict)!, events: shown.events)
             if (exists && isDirectory.boolValue) || target.hasSuffix("/") || nodes.count > 1 {
                 if !exists {
                     do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
