@@ -8,19 +8,26 @@ public struct Session: Codable, Sendable, Equatable {
     public var token: String
     public var userId: String
     public var expiresAt: String
+    /// The data directory of the bundled server this session was made with (the server the TUI
+    /// starts inside itself, on a new port each time); `nil` for a server that runs on its own.
+    /// Only such a session follows the bundled server to its new port; any other is never
+    /// pointed at another server.
+    public var bundledData: String?
 
-    public init(server: String, email: String, token: String, userId: String, expiresAt: String) {
+    public init(server: String, email: String, token: String, userId: String, expiresAt: String, bundledData: String? = nil) {
         self.server = server
         self.email = email
         self.token = token
         self.userId = userId
         self.expiresAt = expiresAt
+        self.bundledData = bundledData
     }
 
     enum CodingKeys: String, CodingKey {
         case server, email, token
         case userId = "user_id"
         case expiresAt = "expires_at"
+        case bundledData = "bundled_data"
     }
 
     public var credentials: Credentials { Credentials(token: token, userId: userId) }

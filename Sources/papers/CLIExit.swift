@@ -50,6 +50,12 @@ struct CLIFailure: Error {
         switch error {
         case .sessionExpired(let serverMessage): message = "\(serverMessage) (run papers login)"
         case .localConflict: message = error.description + " (use --on-conflict skip, rename or overwrite)"
+        case .network:
+            message = error.description
+            if let saved = SessionStore.standard().load(), let data = saved.bundledData {
+                message += " — the session is with the bundled server at \(saved.server), which runs only while `papers` (the TUI) is open;"
+                    + " start `papers`, or run `papers serve --data \(data)` and `papers login`"
+            }
         default: message = error.description
         }
     }

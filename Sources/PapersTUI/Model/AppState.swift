@@ -64,6 +64,10 @@ public struct Prompt: Sendable, Equatable {
         case move(nodeIds: [String])
         case uploadPath
         case filter
+        /// The local pane's counterparts: full local paths.
+        case renameLocal(path: String)
+        case makeLocalFolder
+        case moveLocal(paths: [String])
     }
 
     public var purpose: Purpose
@@ -77,6 +81,7 @@ public struct Prompt: Sendable, Equatable {
 public struct Confirmation: Sendable, Equatable {
     public enum Purpose: Sendable, Equatable {
         case delete(nodeIds: [String])
+        case deleteLocal(paths: [String])
         case quit
     }
 
@@ -143,6 +148,9 @@ public struct AppState: Sendable, Equatable {
 
     public var screen: Screen
     public var session: Session?
+    /// The data directory of the bundled server the client talks to, when it does (shown in the
+    /// header, and stamped on the sessions made with it).
+    public var bundledData: String?
     public var keyMap: KeyMap
     public var remote = RemotePane()
     public var local: LocalPane
@@ -160,9 +168,10 @@ public struct AppState: Sendable, Equatable {
     public var height = 24
     public var shouldQuit = false
 
-    public init(session: Session?, server: String, localPath: String, keyMap: KeyMap = .standard) {
+    public init(session: Session?, server: String, localPath: String, keyMap: KeyMap = .standard, bundledData: String? = nil) {
         self.session = session
         self.keyMap = keyMap
+        self.bundledData = bundledData
         local = LocalPane(path: localPath)
         if session != nil {
             screen = .browser

@@ -29,6 +29,8 @@ public struct RemotePane: Sendable, Equatable {
     public var showHidden = false
     /// The item to put the cursor on when it arrives (after going up, refreshing or re-sorting).
     public var reselect: String?
+    /// The rows shown are the folder's previous listing: the next first page replaces them.
+    public var replaceOnFirstPage = false
 
     public var folderId: String? { trail.last?.id }
     public var path: String { trail.count <= 1 ? "/" : "/" + trail.dropFirst().map(\.name).joined(separator: "/") }
@@ -86,6 +88,7 @@ public struct RemotePane: Sendable, Equatable {
     }
 
     public mutating func reset() {
+        replaceOnFirstPage = false
         items = []
         visible = []
         nextCursor = nil
@@ -119,6 +122,8 @@ public struct LocalPane: Sendable, Equatable {
     public var marked: Set<String> = []
     public var showHidden = false
     public var error: String?
+    /// The entry to put the cursor on at the next listing (after a rename or a new folder).
+    public var reselect: String?
 
     public init(path: String) { self.path = path }
 

@@ -118,6 +118,34 @@ final class EffectRunner: Sendable {
             } catch {
                 send(.localFailed(path: path, message: "\(path): \(error.message)"))
             }
+        case .renameLocal(let path, let name):
+            reportLocal { () throws(ClientError) in
+                try LocalFolder.rename(path, to: name)
+                return ("Renamed to \(name).", name)
+            }
+        case .makeLocalFolder(let path):
+            reportLocal { () throws(ClientError) in
+                try LocalFolder.makeFolder(path)
+                return ("Created \(path)/", (path as NSString).lastPathComponent)
+            }
+        case .moveLocal(let paths, let folder):
+            reportLocal { () throws(ClientError) in
+                try LocalFolder.move(paths, into: folder)
+                return ("Moved \(paths.count) local item\(paths.count == 1 ? "" : "s") to \(folder).", nil)
+            }
+        case .deleteLocal(let paths):
+            reportLocal { () throws(ClientError) in
+                try LocalFolder.delete(paths)
+                return ("Deleted \(paths.count) local item\(paths.count == 1 ? "" : "s").", nil)
+            }
+        case .previewLocal(let path):
+            do {
+                let bytes = try LocalFolder.head(of: path, count: 1024)
+                let text = bytes.contains(0) ? "(binary content)" : String(decoding: bytes, as: UTF8.self)
+                send(.previewLoaded(title: (path as NSString).lastPathComponent, text: text))
+            } catch {
+                send(.failed(error))
+            }
         case .preview(let node):
             guard let client else { return }
             do {
@@ -160,6 +188,16 @@ final class EffectRunner: Sendable {
             send(.failed(error))
         } catch {
             send(.failed(.localIO(message: error.message)))
+        }
+    }
+
+    /// Runs a local edit and reports it as `.localChanged` or `.failed`.
+    private func reportLocal(_ work: () throws(ClientError) -> (String, String?)) {
+        do {
+            let (message, select) = try work()
+            send(.localChanged(message: message, select: select))
+        } catch {
+            send(.failed(error))
         }
     }
 

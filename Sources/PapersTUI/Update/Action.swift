@@ -15,6 +15,8 @@ public enum Action: Sendable, Equatable {
     case failed(ClientError)
     case localListed(path: String, entries: [LocalEntry])
     case localFailed(path: String, message: String)
+    /// A local edit is done: the message, and the entry to put the cursor on.
+    case localChanged(message: String, select: String?)
     case transferProgress(id: Int, TransferProgress)
     case transferFinished(id: Int, error: ClientError?)
     /// A transfer passed over an entry (skipped on a conflict, or not a regular file or folder).
@@ -38,6 +40,12 @@ public enum Effect: Sendable, Equatable {
     case move(nodeIds: [String], destination: String)
     case delete(nodeIds: [String])
     case listLocal(path: String)
+    /// Local edits (the local pane's F2, F6, F7, F8); results come back as `.localChanged` or `.failed`.
+    case renameLocal(path: String, name: String)
+    case makeLocalFolder(path: String)
+    case moveLocal(paths: [String], into: String)
+    case deleteLocal(paths: [String])
+    case previewLocal(path: String)
     case startTransfer(Transfer)
     case cancelTransfer(id: Int)
     /// The user's answer to a transfer's conflict; `nil` cancels the transfer. With `applyToAll`, the

@@ -26,6 +26,9 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         case .delete(let ids):
             state.remote.marked = []
             return [.delete(nodeIds: ids)]
+        case .deleteLocal(let paths):
+            state.local.marked = []
+            return [.deleteLocal(paths: paths)]
         case .quit:
             state.shouldQuit = true
             return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.quit]
@@ -92,7 +95,7 @@ private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ 
         return []
     case .tab:
         switch prompt.purpose {
-        case .uploadPath: return [.complete(text: prompt.editor.text, local: true)]
+        case .uploadPath, .moveLocal: return [.complete(text: prompt.editor.text, local: true)]
         case .move: return [.complete(text: prompt.editor.text, local: false)]
         default: return []
         }
@@ -152,6 +155,32 @@ private func submit(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
     case .filter:
         state.overlay = nil
         return []
+    case .renameLocal(let path):
+        do {
+            let name = try NodeName.validated(text)
+            state.overlay = nil
+            if name == (path as NSString).lastPathComponent { return [] }
+            return [.renameLocal(path: path, name: name)]
+        } catch {
+            prompt.error = error.message
+        }
+    case .makeLocalFolder:
+        do {
+            let name = try NodeName.validated(text)
+            state.overlay = nil
+            return [.makeLocalFolder(path: state.local.join(name))]
+        } catch {
+            prompt.error = error.message
+        }
+    case .moveLocal(let paths):
+        let folder = (text as NSString).expandingTildeInPath
+        guard folder.hasPrefix("/") else {
+            prompt.error = "Give a local folder path starting with / or ~"
+            break
+        }
+        state.overlay = nil
+        state.local.marked = []
+        return [.moveLocal(paths: paths, into: folder)]
     }
     state.overlay = .prompt(prompt)
     return []

@@ -5,7 +5,8 @@ import PapersCore
 /// Results of effects.
 func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
-    case .loggedIn(let session):
+    case .loggedIn(var session):
+        session.bundledData = state.bundledData
         state.session = session
         state.screen = .browser
         state.unreachable = false
@@ -31,7 +32,19 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .folderLoaded(let generation, let nodes, let next):
         guard generation == state.remote.generation else { return [] }
-        state.unreachable = false
+        if state.unreachable {
+            state.unreachable = false
+            setStatus(&state, "Reconnected to \(state.session?.server ?? "the server").")
+        }
+        if state.remote.replaceOnFirstPage {
+            let keep = state.remote.reselect ?? state.remote.selected?.id
+            let (cursor, scroll, marked) = (state.remote.cursor, state.remote.scroll, state.remote.marked)
+            state.remote.reset()
+            state.remote.reselect = keep
+            state.remote.cursor = cursor
+            state.remote.scroll = scroll
+            state.remote.marked = marked.intersection(nodes.map(\.id))
+        }
         state.remote.append(nodes)
         state.remote.nextCursor = next
         state.remote.clampScroll(rows: state.listRows)
@@ -57,12 +70,13 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return handle(&state, error)
     case .changed(let message):
         setStatus(&state, message)
-        return reload(&state, keeping: state.remote.selected?.id)
+        return reload(&state, keeping: state.remote.selected?.id, sameFolder: true)
     case .failed(let error):
         return handle(&state, error)
     case .localListed(let path, let entries):
         let cameFrom = path == state.local.parentPath ? (state.local.path as NSString).lastPathComponent : nil
-        let keep = path == state.local.path ? state.local.selected?.name : cameFrom
+        let keep = path == state.local.path ? (state.local.reselect ?? state.local.selected?.name) : cameFrom
+        state.local.reselect = nil
         state.local.path = path
         state.local.entries = entries
         state.local.error = nil
@@ -75,6 +89,10 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         state.local.move(by: 0, rows: state.listRows)
         return []
+    case .localChanged(let message, let select):
+        setStatus(&state, message)
+        if let select { state.local.reselect = select }
+        return [.listLocal(path: state.local.path)]
     case .localFailed(_, let message):
         state.local.error = message
         setStatus(&state, message, error: true)
@@ -145,7 +163,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .retry:
         guard state.unreachable, case .browser = state.screen else { return [] }
-        return reload(&state, keeping: state.remote.selected?.id ?? state.remote.reselect)
+        return reload(&state, keeping: state.remote.selected?.id ?? state.remote.reselect, sameFolder: true)
     case .key, .resized:
         return []
     }
@@ -163,7 +181,7 @@ func handle(_ state: inout AppState, _ error: ClientError) -> [Effect] {
         return []
     case .network:
         state.unreachable = true
-        setStatus(&state, "Server unreachable — retrying…", error: true)
+        setStatus(&state, "Server \(state.session?.server ?? "") unreachable — retrying… (the list shows its last known state)", error: true)
         return [.retryAfter(seconds: 2)]
     default:
         setStatus(&state, error.description, error: true)

@@ -42,9 +42,15 @@ public func startEffects(_ state: inout AppState) -> [Effect] {
 }
 
 /// Starts a fresh listing of the current folder; the cursor returns to `keeping` when it shows up.
-func reload(_ state: inout AppState, keeping id: String?) -> [Effect] {
+/// Listing the folder that is shown again (refresh, retry, after an edit) keeps its rows until the
+/// first page replaces them, so a server that does not answer never empties the screen.
+func reload(_ state: inout AppState, keeping id: String?, sameFolder: Bool = false) -> [Effect] {
     state.remote.generation += 1
-    state.remote.reset()
+    if sameFolder {
+        state.remote.replaceOnFirstPage = true
+    } else {
+        state.remote.reset()
+    }
     state.remote.reselect = id
     state.remote.isLoading = true
     return [
@@ -54,10 +60,19 @@ func reload(_ state: inout AppState, keeping id: String?) -> [Effect] {
     ]
 }
 
+/// Commands that need the server; refused with a message while it does not answer.
+private let needsServer: Set<Command> = [.open, .rename, .view, .upload, .move, .mkdir, .delete, .download, .sort, .reverseSort]
+
 func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     guard let command = state.keyMap.command(for: key) else { return [] }
     let rows = state.listRows
-    if state.focus == .local, state.showLocal, let effects = reduceLocalCommand(&state, command) { return effects }
+    let inLocalPane = state.focus == .local && state.showLocal
+    if state.unreachable, needsServer.contains(command), !inLocalPane || command == .upload {
+        let host = state.session?.server ?? "the server"
+        setStatus(&state, "Offline: \(host) does not answer (retrying); \(command.title.lowercased()) waits until it is back.", error: true)
+        return []
+    }
+    if inLocalPane, let effects = reduceLocalCommand(&state, command) { return effects }
     switch command {
     case .up: state.remote.move(by: -1, rows: rows)
     case .down: state.remote.move(by: 1, rows: rows)
@@ -87,13 +102,10 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.focus = state.showLocal ? .local : .remote
         if state.showLocal { return [.listLocal(path: state.local.path)] }
     case .upload:
-        let paths = state.showLocal ? state.local.targets : []
-        if paths.isEmpty {
-            state.overlay = .prompt(Prompt(purpose: .uploadPath, title: "Upload local file or folder", editor: LineEditor(state.local.join(""))))
-            return []
-        }
-        state.local.marked = []
-        return startUpload(&state, paths: paths)
+        // From the server pane: a path to upload (the local pane's selection is uploaded from there).
+        state.overlay = .prompt(
+            Prompt(purpose: .uploadPath, title: "Upload local file or folder into \(state.remote.path)", editor: LineEditor(state.local.join(""))))
+        return []
     case .move:
         let targets = state.remote.targets
         guard !targets.isEmpty else { return [] }
@@ -155,7 +167,7 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.local.showHidden = state.remote.showHidden
         state.remote.refilter()
     case .refresh:
-        var effects = reload(&state, keeping: state.remote.selected?.id)
+        var effects = reload(&state, keeping: state.remote.selected?.id, sameFolder: true)
         if state.showLocal { effects.append(.listLocal(path: state.local.path)) }
         return effects
     case .transfers:
@@ -173,9 +185,12 @@ func goUp(_ state: inout AppState) -> [Effect] {
     return reload(&state, keeping: left.id)
 }
 
-/// Navigation and marking in the local pane; `nil` for commands the remote side handles.
+/// Keys in the local pane: navigation, marking and its own edits; `nil` for the commands that
+/// are not about either pane (help, quit, the queue, …). A key never acts on the other pane's
+/// hidden cursor.
 func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]? {
     let rows = state.listRows
+    let pane = state.local
     switch command {
     case .up: state.local.move(by: -1, rows: rows)
     case .down: state.local.move(by: 1, rows: rows)
@@ -184,21 +199,59 @@ func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]
     case .top: state.local.move(to: 0, rows: rows)
     case .bottom: state.local.move(to: state.local.rowCount - 1, rows: rows)
     case .open:
-        if state.local.isOnParentRow { return [.listLocal(path: state.local.parentPath)] }
-        guard let entry = state.local.selected, entry.isFolder else { return [] }
-        return [.listLocal(path: state.local.join(entry.name))]
+        if pane.isOnParentRow { return [.listLocal(path: pane.parentPath)] }
+        guard let entry = pane.selected else { return [] }
+        return [entry.isFolder ? .listLocal(path: pane.join(entry.name)) : .previewLocal(path: pane.join(entry.name))]
     case .back:
-        guard !state.local.atRoot else { return [] }
-        return [.listLocal(path: state.local.parentPath)]
+        guard !pane.atRoot else { return [] }
+        return [.listLocal(path: pane.parentPath)]
+    case .view:
+        guard let entry = pane.selected, !entry.isFolder else { return nothingToActOn(&state, "view") }
+        return [.previewLocal(path: pane.join(entry.name))]
     case .mark:
-        guard let entry = state.local.selected else { return [] }
-        if state.local.marked.contains(entry.name) { state.local.marked.remove(entry.name) } else { state.local.marked.insert(entry.name) }
+        guard let entry = pane.selected else { return nothingToActOn(&state, "mark") }
+        if pane.marked.contains(entry.name) { state.local.marked.remove(entry.name) } else { state.local.marked.insert(entry.name) }
         state.local.move(by: 1, rows: rows)
-    case .markAll: state.local.marked = Set(state.local.shown.map(\.name))
-    case .invertMarks: state.local.marked = Set(state.local.shown.map(\.name)).subtracting(state.local.marked)
-    case .refresh: return [.listLocal(path: state.local.path)]
+    case .markAll: state.local.marked = Set(pane.shown.map(\.name))
+    case .invertMarks: state.local.marked = Set(pane.shown.map(\.name)).subtracting(pane.marked)
+    case .refresh: return [.listLocal(path: pane.path)]
+    case .rename:
+        guard let entry = pane.selected else { return nothingToActOn(&state, "rename") }
+        state.overlay = .prompt(
+            Prompt(purpose: .renameLocal(path: pane.join(entry.name)), title: "Rename local \(entry.name) to", editor: LineEditor(entry.name)))
+    case .mkdir:
+        state.overlay = .prompt(Prompt(purpose: .makeLocalFolder, title: "New local folder in \(pane.path)", editor: LineEditor()))
+    case .move:
+        let targets = pane.targets
+        guard !targets.isEmpty else { return nothingToActOn(&state, "move") }
+        let title = targets.count == 1 ? "Move local \((targets[0] as NSString).lastPathComponent) to folder" : "Move \(targets.count) local items to folder"
+        state.overlay = .prompt(Prompt(purpose: .moveLocal(paths: targets), title: title, editor: LineEditor(pane.path)))
+    case .delete:
+        let targets = pane.targets
+        guard !targets.isEmpty else { return nothingToActOn(&state, "delete") }
+        let entries = pane.shown.filter { targets.contains(pane.join($0.name)) }
+        let names = entries.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
+        let more = entries.count > 3 ? " and \(entries.count - 3) more" : ""
+        let folders = entries.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
+        state.overlay = .confirm(
+            Confirmation(
+                purpose: .deleteLocal(paths: targets),
+                message: "Delete \(targets.count) local item\(targets.count == 1 ? "" : "s") from disk: \(names)\(more)\(folders)? This cannot be undone."))
+    case .upload:
+        let paths = pane.targets
+        guard !paths.isEmpty else { return nothingToActOn(&state, "upload") }
+        state.local.marked = []
+        return startUpload(&state, paths: paths)
+    case .download:
+        setStatus(&state, "F9 downloads from the server pane: Tab to it, then F9 (into \(pane.path)).", error: true)
     default: return nil
     }
+    return []
+}
+
+/// Says why a key did nothing: on `..` or in an empty pane there is nothing to act on.
+func nothingToActOn(_ state: inout AppState, _ verb: String) -> [Effect] {
+    setStatus(&state, "Nothing to \(verb): put the cursor on an item (or mark some).", error: true)
     return []
 }
 

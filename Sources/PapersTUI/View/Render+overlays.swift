@@ -121,8 +121,10 @@ private func conflictDate(_ date: Date) -> String {
 }
 
 private func isMove(_ purpose: Prompt.Purpose) -> Bool {
-    if case .move = purpose { return true }
-    return false
+    switch purpose {
+    case .move, .moveLocal: return true
+    default: return false
+    }
 }
 
 func wrap(_ text: String, width: Int) -> [String] {

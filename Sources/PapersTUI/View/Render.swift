@@ -35,7 +35,8 @@ private func drawHeader(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
     let x = screen.write(" papers ", x: 0, y: 0, style: theme[.headerTitle])
     if let session = state.session {
         let host = session.server.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
-        let account = DisplayWidth.truncate(" \(session.email) @ \(host)", to: screen.width - x - 8)
+        let bundled = state.bundledData.map { "  (bundled server, data in \($0))" } ?? ""
+        let account = DisplayWidth.truncate(" \(session.email) @ \(host)\(bundled)", to: screen.width - x - 8)
         screen.write(account, x: x, y: 0, style: theme[.headerBar])
     }
     screen.write("? help ", x: screen.width - 7, y: 0, style: theme[.headerBar])
@@ -55,6 +56,7 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
     let height = screen.height - 3
     var title = pane.path
     if !pane.filter.isEmpty { title += "  [/\(pane.filter)]" }
+    if state.unreachable { title += "  [offline]" }
     screen.box(
         x: x, y: 1, width: width, height: height, title: title, style: theme[active ? .paneActiveBorder : .paneBorder],
         titleStyle: theme[.paneTitle])
@@ -80,7 +82,8 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
         screen.write(text, x: x + 1, y: y, style: style, maxWidth: inner)
     }
     if pane.rowCount == 0, !pane.isLoading {
-        screen.write(pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)", x: x + 2, y: 2, style: theme[.paneDim])
+        let empty = state.unreachable ? "(not listed: the server does not answer)" : (pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)")
+        screen.write(empty, x: x + 2, y: 2, style: theme[.paneDim], maxWidth: inner - 2)
     }
     // Position and loading counter in the bottom border.
     var footer = pane.rowCount > 0 ? " \(min(pane.cursor + 1, pane.rowCount))/\(pane.rowCount) " : ""

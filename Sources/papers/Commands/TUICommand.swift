@@ -5,6 +5,7 @@ import Logging
 import PapersClient
 import PapersServer
 import PapersTUI
+import Synchronization
 
 /// `papers` / `papers tui`: the two-pane terminal file manager.
 struct TUI: AsyncParsableCommand {
@@ -12,9 +13,9 @@ struct TUI: AsyncParsableCommand {
         commandName: "tui",
         abstract: "The terminal file manager (the default command).",
         discussion: """
-            With no --server (and no PAPERS_SERVER), it uses the saved session's server when it answers, and
-            otherwise starts the bundled server on a free loopback port over the default data directory
-            ($XDG_DATA_HOME/papers) and talks to it over HTTP.
+            With no --server (and no PAPERS_SERVER), it uses the saved session's server (retrying while it does
+            not answer); with no session, or one made with the bundled server, it starts the bundled server on a
+            free loopback port over the data directory ($XDG_DATA_HOME/papers) and talks to it over HTTP.
             Keys: $XDG_CONFIG_HOME/papers/keys.toml. Themes: default, light, monochrome, high-contrast, or a path.
             """)
 
@@ -23,6 +24,11 @@ struct TUI: AsyncParsableCommand {
     @Option(help: "Data directory of the bundled server (default $XDG_DATA_HOME/papers).") var data: String?
 
     func run() async throws {
+        // Without a terminal there is no one to read keys from (reading /dev/null spun at 99 % CPU).
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            Console.error("standard \(isatty(0) == 1 ? "output" : "input") is not a terminal (papers tui needs one; see papers --help for the scriptable commands)")
+            throw ExitCode(CLIExit.usage.rawValue)
+        }
         let environment = ProcessInfo.processInfo.environment
         let chosenTheme: Theme
         let keyMap: KeyMap
@@ -39,15 +45,18 @@ struct TUI: AsyncParsableCommand {
         var bundled: BundledServer?
         if let given = url {
             if session.map({ APIClient(server: $0.server).server }) != APIClient(server: given).server { session = nil }
-        } else if let saved = session, await Self.answers(saved.server) {
+        } else if let saved = session, saved.bundledData == nil {
+            // A server that runs on its own: used whether or not it answers now (the TUI says it is
+            // unreachable and retries); never swapped for the bundled one.
             url = saved.server
         } else {
-            let started = try await BundledServer.start(dataDirectory: data ?? ServerConfiguration.defaultDataDirectory())
+            let directory = data ?? session?.bundledData ?? ServerConfiguration.defaultDataDirectory()
+            let started = try await BundledServer.start(dataDirectory: directory)
             bundled = started
             url = started.url
-            // The bundled server keeps its signing key in its data directory, so a session made with an
-            // earlier bundled server (another port) is still valid here.
-            if let saved = session, Self.isLoopback(saved.server) {
+            // The bundled server keeps its signing key in its data directory, so a session made with
+            // it (on an earlier port) is still valid; only such a session follows it to the new port.
+            if let saved = session, saved.bundledData == directory {
                 session?.server = started.url
                 try? store.save(session!)
             } else {
@@ -55,12 +64,17 @@ struct TUI: AsyncParsableCommand {
             }
         }
         let state = AppState(
-            session: session, server: url ?? "", localPath: FileManager.default.currentDirectoryPath, keyMap: keyMap)
+            session: session, server: url ?? "", localPath: FileManager.default.currentDirectoryPath, keyMap: keyMap,
+            bundledData: bundled?.dataDirectory)
         let runtime = Runtime(terminal: NcursesTerminal(), theme: chosenTheme, state: state, sessionStore: store)
+        let stoppedBy = Mutex<Int32?>(nil)
         let signals = [SIGTERM, SIGINT, SIGHUP].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { runtime.requestStop() }
+            source.setEventHandler {
+                stoppedBy.withLock { $0 = $0 ?? number }
+                runtime.requestStop()
+            }
             source.resume()
             return source
         }
@@ -77,22 +91,17 @@ struct TUI: AsyncParsableCommand {
             Console.error("\(error)")
             throw ExitCode(CLIExit.localIO.rawValue)
         }
+        // Stopped by a signal: the shell's convention, 128 + its number (143 for SIGTERM).
+        if let number = stoppedBy.withLock({ $0 }) { throw ExitCode(128 + number) }
     }
 
-    static func answers(_ server: String) async -> Bool {
-        (try? await APIClient(server: server).health()) != nil
-    }
-
-    static func isLoopback(_ server: String) -> Bool {
-        let host = URLComponents(string: APIClient(server: server).server)?.host ?? ""
-        return host == "127.0.0.1" || host == "localhost" || host == "::1"
-    }
 }
 
 /// The server started inside the TUI's process, on a free loopback port, silent (its log would
 /// draw over the screen).
 struct BundledServer {
     let url: String
+    let dataDirectory: String
     let task: Task<Void, any Error>
 
     static func start(dataDirectory: String) async throws -> BundledServer {
@@ -111,7 +120,7 @@ struct BundledServer {
             port = value
             break
         }
-        return BundledServer(url: "http://127.0.0.1:\(port)", task: task)
+        return BundledServer(url: "http://127.0.0.1:\(port)", dataDirectory: dataDirectory, task: task)
     }
 
     func stop() async {
