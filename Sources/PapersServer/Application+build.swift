@@ -32,7 +32,7 @@ public struct AppDependencies: Sendable {
         let blobs = try DiskBlobStore(root: dir, minFreeSpace: configuration.minFreeSpaceBytes)
         let databasePath = dir + "/papers.sqlite"
         try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
-        let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, now: now)
+        let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
         let collected = try store.recover()
         if collected > 0 { logger.notice("start-up: removed \(collected) unreferenced blobs") }
         let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: dir)

@@ -74,8 +74,10 @@ class Tui:
             raise AssertionError(f"tmux {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r
 
-    def start(self, width: int = WIDTH, height: int = HEIGHT) -> "Tui":
-        tui = " ".join(shlex.quote(a) for a in [PAPERS_BIN, "tui", "--server", self.server_url])
+    def start(self, width: int = WIDTH, height: int = HEIGHT, args: Optional[list[str]] = None) -> "Tui":
+        """`args`: the command line after the binary (default `tui --server URL`)."""
+        argv = args if args is not None else ["tui", "--server", self.server_url]
+        tui = " ".join(shlex.quote(a) for a in [PAPERS_BIN, *argv])
         script = (f"echo {SHELL_MARKER}; {tui}; echo EXIT=$? > {shlex.quote(str(self.exit_file))}; "
                   f"stty -a > {shlex.quote(str(self.stty_file))} 2>&1; echo {AFTER_MARKER}; sleep 600")
         env = {

@@ -116,8 +116,8 @@ private func drawConflict(_ screen: inout ScreenBuffer, _ question: ConflictQues
 private func conflictDate(_ date: Date) -> String {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = .current
-    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-    return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
 }
 
 private func isMove(_ purpose: Prompt.Purpose) -> Bool {

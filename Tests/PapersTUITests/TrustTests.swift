@@ -1,0 +1,205 @@
+import Foundation
+import PapersClient
+import PapersCore
+import Testing
+
+@testable import PapersTUI
+
+/// Issue 11: the TUI never replaces a file unasked, acts on the pane the user looks at, and is
+/// honest about the network.
+@Suite struct ConflictDialogTests {
+    init() { DisplayWidth.prepareLocale() }
+
+    static let conflict = Conflict(
+        place: .local, path: "/tmp/small.txt",
+        existing: Conflict.Version(size: 14, modified: Date(timeIntervalSince1970: 1_700_000_000)),
+        incoming: Conflict.Version(size: 16, modified: Date(timeIntervalSince1970: 1_800_000_000)))
+
+    @Test func aConflictIsAskedAndOnlyAnAnswerClosesIt() {
+        var state = Fixtures.browsing()
+        state.press(.down, .character("d"))
+        let id = state.transfers[0].id
+        _ = reduce(&state, .conflictFound(id: id, Self.conflict))
+        #expect(state.overlay == .conflict(ConflictQuestion(transferId: id, conflict: Self.conflict)))
+        // No answer: Enter, other letters, F-keys leave the question up.
+        #expect(state.press(.enter, .character("x"), .function(9), .character("q")).isEmpty)
+        guard case .conflict = state.overlay else { Issue.record("the question went away"); return }
+        state.press(.character("a"))
+        guard case .conflict(let question) = state.overlay else { Issue.record("no question"); return }
+        #expect(question.applyToAll)
+        #expect(state.press(.character("o")) == [.answerConflict(id: id, answer: .overwrite, applyToAll: true)])
+        #expect(state.overlay == nil)
+    }
+
+    @Test func everyAnswerAndEscape() {
+        let answers: [(Key, ConflictAnswer?)] = [
+            (.character("o"), .overwrite), (.character("s"), .skip), (.character("b"), .keepBoth), (.character("n"), .overwriteIfNewer),
+            (.escape, nil),
+        ]
+        for (key, answer) in answers {
+            var state = Fixtures.browsing()
+            _ = reduce(&state, .conflictFound(id: 7, Self.conflict))
+            #expect(state.press(key) == [.answerConflict(id: 7, answer: answer, applyToAll: false)], "\(key)")
+        }
+    }
+
+    @Test func aQuestionWaitsForAnOpenPromptAndGoesWithItsTransfer() {
+        var state = Fixtures.browsing()
+        state.press(.function(7))
+        _ = state.type("new")
+        _ = reduce(&state, .conflictFound(id: 3, Self.conflict))
+        guard case .prompt(let prompt) = state.overlay else { Issue.record("the prompt was replaced"); return }
+        #expect(prompt.editor.text == "new")
+        state.press(.enter)
+        #expect(state.overlay == .conflict(ConflictQuestion(transferId: 3, conflict: Self.conflict)))
+
+        state.transfers.append(Transfer(id: 3, direction: .download, name: "small.txt", localPaths: [], nodes: [], localFolder: "/tmp"))
+        _ = reduce(&state, .transferFinished(id: 3, error: .cancelled))
+        #expect(state.overlay == nil)
+    }
+
+    @Test func skippedEntriesAreReported() {
+        var state = Fixtures.browsing()
+        state.press(.down, .character("d"))
+        let id = state.transfers[0].id
+        _ = reduce(&state, .transferSkipped(id: id, path: "/tmp/report.pdf", reason: "already exists"))
+        _ = reduce(&state, .transferFinished(id: id, error: nil))
+        #expect(state.status == "Downloaded report.pdf; skipped /tmp/report.pdf: already exists.")
+        #expect(state.transfers[0].skipped == ["/tmp/report.pdf: already exists"])
+    }
+
+    @Test func theDialogShowsBothSidesAndTheAnswers() {
+        var state = Fixtures.browsing()
+        _ = reduce(&state, .conflictFound(id: 1, Self.conflict))
+        let text = render(state, theme: .fallback).text
+        #expect(text.contains("small.txt already exists"))
+        #expect(text.contains("Local file  /tmp/small.txt"))
+        #expect(text.contains("existing  14 B (14 bytes)"))
+        #expect(text.contains("incoming  16 B (16 bytes)"))
+        #expect(text.contains("(newer)"))
+        #expect(text.contains("[o] Overwrite   [s] Skip   [b] Keep both (rename)"))
+        #expect(text.contains("[n] Overwrite if newer   [a] Apply to all: off"))
+    }
+}
+
+@Suite struct ActivePaneTests {
+    static func withLocalPane() -> AppState {
+        var state = Fixtures.browsing()
+        state.press(.down)  // the server pane's cursor on report.pdf
+        _ = state.press(.function(4))
+        _ = reduce(
+            &state,
+            .localListed(
+                path: "/tmp",
+                entries: [
+                    LocalEntry(name: "dir", isFolder: true, size: 0, modified: Date()),
+                    LocalEntry(name: "a.txt", isFolder: false, size: 3, modified: Date()),
+                ]))
+        state.press(.down, .down)  // ".." "dir/" "a.txt"
+        return state
+    }
+
+    @Test func editsInTheLocalPaneAreLocal() {
+        var rename = Self.withLocalPane()
+        rename.press(.function(2), .ctrl("u"))
+        _ = rename.type("b.txt")
+        #expect(rename.press(.enter) == [.renameLocal(path: "/tmp/a.txt", name: "b.txt")])
+
+        var mkdir = Self.withLocalPane()
+        mkdir.press(.function(7))
+        _ = mkdir.type("made")
+        #expect(mkdir.press(.enter) == [.makeLocalFolder(path: "/tmp/made")])
+
+        var move = Self.withLocalPane()
+        move.press(.function(6), .ctrl("u"))
+        _ = move.type("/tmp/dir")
+        #expect(move.press(.enter) == [.moveLocal(paths: ["/tmp/a.txt"], into: "/tmp/dir")])
+
+        var delete = Self.withLocalPane()
+        delete.press(.function(8))
+        guard case .confirm(let confirmation) = delete.overlay else { Issue.record("no confirmation"); return }
+        #expect(confirmation.message.hasPrefix("Delete 1 local item from disk: a.txt"))
+        #expect(delete.press(.character("y")) == [.deleteLocal(paths: ["/tmp/a.txt"])])
+
+        var download = Self.withLocalPane()
+        #expect(download.press(.function(9)).isEmpty)
+        #expect(download.status?.hasPrefix("F9 downloads from the server pane") == true)
+        #expect(download.transfers.isEmpty)
+    }
+
+    @Test func theServerPaneNeverTakesTheHiddenLocalSelection() {
+        var state = Self.withLocalPane()
+        state.press(.tab)
+        #expect(state.press(.function(5)).isEmpty)
+        guard case .prompt(let prompt) = state.overlay else { Issue.record("no prompt"); return }
+        #expect(prompt.purpose == .uploadPath)
+        #expect(state.transfers.isEmpty)
+    }
+
+    @Test func aLocalEditPutsTheCursorOnItsResult() {
+        var state = Self.withLocalPane()
+        #expect(reduce(&state, .localChanged(message: "Created /tmp/zz/", select: "zz")) == [.listLocal(path: "/tmp")])
+        _ = reduce(
+            &state,
+            .localListed(
+                path: "/tmp",
+                entries: [
+                    LocalEntry(name: "dir", isFolder: true, size: 0, modified: Date()),
+                    LocalEntry(name: "zz", isFolder: true, size: 0, modified: Date()),
+                    LocalEntry(name: "a.txt", isFolder: false, size: 3, modified: Date()),
+                ]))
+        #expect(state.local.selected?.name == "zz")
+        #expect(state.status == "Created /tmp/zz/")
+    }
+
+    @Test func nothingToActOnIsSaid() {
+        var state = Self.withLocalPane()
+        state.press(.home)  // ".."
+        #expect(state.press(.function(8)).isEmpty)
+        #expect(state.status?.hasPrefix("Nothing to delete") == true)
+        #expect(state.statusIsError)
+    }
+}
+
+@Suite struct OfflineTests {
+    @Test func aRefreshThatFailsKeepsTheListingMarkedOffline() {
+        var state = Fixtures.browsing()
+        state.press(.down)
+        let refresh = state.press(.ctrl("r"))
+        #expect(refresh.count == 1)
+        #expect(state.remote.items.count == 3, "the rows stay until replaced")
+        _ = reduce(&state, .folderFailed(generation: state.remote.generation, .network(message: "Couldn't connect to server")))
+        #expect(state.unreachable)
+        #expect(state.remote.items.count == 3)
+        #expect(render(state, theme: .fallback).text.contains("/  [offline]"))
+
+        // Server actions are refused with a message, not dropped.
+        #expect(state.press(.function(7)).isEmpty)
+        #expect(state.overlay == nil)
+        #expect(state.status?.hasPrefix("Offline: http://127.0.0.1:8080 does not answer") == true)
+        #expect(state.press(.function(8)).isEmpty)
+        #expect(state.overlay == nil)
+
+        // Back: the first page replaces the rows, and it is said.
+        _ = reduce(&state, .retry)
+        _ = reduce(
+            &state,
+            .folderLoaded(generation: state.remote.generation, nodes: [Fixtures.node("drafts", folder: true), Fixtures.node("new.txt")], nextCursor: nil))
+        #expect(!state.unreachable)
+        #expect(state.remote.items.map(\.name) == ["drafts", "new.txt"])
+        #expect(state.status == "Reconnected to http://127.0.0.1:8080.")
+    }
+
+    @Test func aSessionMadeWithTheBundledServerSaysSo() {
+        var state = AppState(session: nil, server: "http://127.0.0.1:40000", localPath: "/tmp", bundledData: "/home/ada/.local/share/papers")
+        let effects = reduce(&state, .loggedIn(Fixtures.session))
+        guard case .saveSession(let saved) = effects.first else { Issue.record("not saved"); return }
+        #expect(saved.bundledData == "/home/ada/.local/share/papers")
+        _ = reduce(&state, .resized(width: 120, height: 24))
+        #expect(render(state, theme: .fallback).text.contains("(bundled server, data in /home/ada/.local/share/papers)"))
+
+        var remote = AppState(session: nil, server: "http://files.example.com", localPath: "/tmp")
+        guard case .saveSession(let plain) = reduce(&remote, .loggedIn(Fixtures.session)).first else { Issue.record("not saved"); return }
+        #expect(plain.bundledData == nil)
+    }
+}
