@@ -83,18 +83,15 @@ import Testing
 }
 
 @Suite struct ActivePaneTests {
+    static func listing(_ names: String...) -> Action {
+        .localListed(path: "/tmp", entries: names.map { LocalEntry(name: $0, isFolder: !$0.contains("."), size: 3, modified: Date()) })
+    }
+
     static func withLocalPane() -> AppState {
         var state = Fixtures.browsing()
         state.press(.down)  // the server pane's cursor on report.pdf
         _ = state.press(.function(4))
-        _ = reduce(
-            &state,
-            .localListed(
-                path: "/tmp",
-                entries: [
-                    LocalEntry(name: "dir", isFolder: true, size: 0, modified: Date()),
-                    LocalEntry(name: "a.txt", isFolder: false, size: 3, modified: Date()),
-                ]))
+        _ = reduce(&state, listing("dir", "a.txt"))
         state.press(.down, .down)  // ".." "dir/" "a.txt"
         return state
     }
@@ -139,15 +136,7 @@ import Testing
     @Test func aLocalEditPutsTheCursorOnItsResult() {
         var state = Self.withLocalPane()
         #expect(reduce(&state, .localChanged(message: "Created /tmp/zz/", select: "zz")) == [.listLocal(path: "/tmp")])
-        _ = reduce(
-            &state,
-            .localListed(
-                path: "/tmp",
-                entries: [
-                    LocalEntry(name: "dir", isFolder: true, size: 0, modified: Date()),
-                    LocalEntry(name: "zz", isFolder: true, size: 0, modified: Date()),
-                    LocalEntry(name: "a.txt", isFolder: false, size: 3, modified: Date()),
-                ]))
+        _ = reduce(&state, Self.listing("dir", "zz", "a.txt"))
         #expect(state.local.selected?.name == "zz")
         #expect(state.status == "Created /tmp/zz/")
     }

@@ -13,6 +13,20 @@ extension CursorList {
         clampScroll(rows: rows)
     }
 
+    /// Moves the cursor for a movement command (up, down, pages, ends); false for any other.
+    mutating func move(for command: Command, rows: Int) -> Bool {
+        switch command {
+        case .up: move(by: -1, rows: rows)
+        case .down: move(by: 1, rows: rows)
+        case .pageUp: move(by: -rows, rows: rows)
+        case .pageDown: move(by: rows, rows: rows)
+        case .top: move(to: 0, rows: rows)
+        case .bottom: move(to: rowCount - 1, rows: rows)
+        default: return false
+        }
+        return true
+    }
+
     /// Keeps the cursor's row on screen and the list filling it.
     mutating func clampScroll(rows: Int) {
         if cursor < scroll { scroll = cursor }

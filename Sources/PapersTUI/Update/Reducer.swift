@@ -73,13 +73,9 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return []
     }
     if inLocalPane, let effects = reduceLocalCommand(&state, command) { return effects }
+    if state.remote.move(for: command, rows: rows) { return [] }
     switch command {
-    case .up: state.remote.move(by: -1, rows: rows)
-    case .down: state.remote.move(by: 1, rows: rows)
-    case .pageUp: state.remote.move(by: -rows, rows: rows)
-    case .pageDown: state.remote.move(by: rows, rows: rows)
-    case .top: state.remote.move(to: 0, rows: rows)
-    case .bottom: state.remote.move(to: state.remote.rowCount - 1, rows: rows)
+    case .up, .down, .pageUp, .pageDown, .top, .bottom: break
     case .open:
         if state.remote.isOnParentRow { return goUp(&state) }
         guard let node = state.remote.selected else { return [] }
@@ -191,13 +187,8 @@ func goUp(_ state: inout AppState) -> [Effect] {
 func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]? {
     let rows = state.listRows
     let pane = state.local
+    if state.local.move(for: command, rows: rows) { return [] }
     switch command {
-    case .up: state.local.move(by: -1, rows: rows)
-    case .down: state.local.move(by: 1, rows: rows)
-    case .pageUp: state.local.move(by: -rows, rows: rows)
-    case .pageDown: state.local.move(by: rows, rows: rows)
-    case .top: state.local.move(to: 0, rows: rows)
-    case .bottom: state.local.move(to: state.local.rowCount - 1, rows: rows)
     case .open:
         if pane.isOnParentRow { return [.listLocal(path: pane.parentPath)] }
         guard let entry = pane.selected else { return [] }
