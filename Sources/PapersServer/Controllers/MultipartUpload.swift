@@ -98,6 +98,19 @@ final class MultipartUpload {
         currentValue = []
     }
 
+    /// The `boundary` parameter of a multipart Content-Type. Hand-parsed: Hummingbird's `MediaType`
+    /// keeps only one parameter, so `multipart/form-data; charset=utf-8; boundary=x` would lose it.
+    static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty || value.count > 200 ? nil : value
+            }
+        }
+        return nil
+    }
+
     /// A parameter of a Content-Disposition value, unquoted (`filename*=UTF-8''...` is decoded too).
     /// Hand-written: neither MultipartKit's streaming parser nor Hummingbird's `MediaType` (one
     /// parameter only) reads Content-Disposition parameters, and RFC 5987's `filename*` needs decoding.

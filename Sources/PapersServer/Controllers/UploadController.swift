@@ -66,7 +66,7 @@ struct UploadController {
     }
 
     private func uploadMultipart(_ request: Request, context: AppRequestContext, userId: String) async throws -> Response {
-        guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
+        guard let contentType = request.headers[.contentType], let boundary = MultipartUpload.boundary(contentType) else {
             throw refusal(APIError.badRequest("multipart/form-data needs a boundary parameter."))
         }
         let limit = try await uploadLimit(userId: userId)
@@ -216,18 +216,5 @@ struct UploadController {
 
     static func checkDeclaredLength(_ request: Request, limit: UploadLimit) throws {
         if let length = declaredLength(request) { try limit.check(length) }
-    }
-
-    /// The `boundary` parameter of a multipart Content-Type. Hand-parsed: Hummingbird's `MediaType`
-    /// keeps only one parameter, so `multipart/form-data; charset=utf-8; boundary=x` would lose it.
-    static func boundary(_ contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "boundary" {
-                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty || value.count > 200 ? nil : value
-            }
-        }
-        return nil
     }
 }
