@@ -31,6 +31,12 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// No answer from the server (as opposed to a refusal).
+    public var isNetwork: Bool {
+        if case .network = self { return true }
+        return false
+    }
+
     /// The HTTP status for `.server` and `.sessionExpired`, else `nil`.
     public var status: Int? {
         switch self {

@@ -282,7 +282,7 @@ def test_script_style_round_trip(module_server, tmp_path):
     assert sorted(plain) == sorted(top), plain
     long = cli.ok("ls", "-l", "/Backups/2026/tree").stdout.splitlines()
     assert len(long) == len(top)
-    long_re = re.compile(r"^([d-])  (\d+(\.\d)? (B|KB|MB|GB|TB|PB)) +(\d{4}-\d\d-\d\d \d\d:\d\d)  (.+)$")
+    long_re = re.compile(r"^([d-])  (\d+(\.\d)? (B|KiB|MiB|GiB|TiB|PiB)) +(\d{4}-\d\d-\d\d \d\d:\d\d)  (.+)$")
     parsed = {}
     for line in long:
         m = long_re.match(line)
@@ -311,7 +311,7 @@ def test_script_style_round_trip(module_server, tmp_path):
     assert node["mime_type"] == "application/octet-stream"
     r = cli.ok("stat", "/Backups/2026/tree/nested/deeper/big.bin")
     assert f"SHA-256   {node['sha256']}" in r.stdout.splitlines(), r
-    assert "Size      3.0 MB (3145728 bytes)" in r.stdout.splitlines(), r
+    assert "Size      3.0 MiB (3,145,728 bytes)" in r.stdout.splitlines(), r
     folder = cli.json("stat", "--json", "/Backups/2026/tree/nested/")
     assert folder["is_folder"] is True and folder["sha256"] is None and folder["mime_type"] == "inode/directory"
 

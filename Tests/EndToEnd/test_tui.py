@@ -350,7 +350,7 @@ def test_tui_story(tui_server, make_tui, tui_env):
                                  what="/Docs with report.txt")
     assert pane_rows(screen)[0] == "..", framed(screen)
     screen = select(tui, "report.txt")
-    assert prop(screen, "Size") == "4.8 KB (4,950 bytes)", framed(screen)
+    assert prop(screen, "Size") == "4.8 KiB (4,950 bytes)", framed(screen)
     shown_sha = prop(screen, "SHA-256")
     assert shown_sha, framed(screen)
     shown_hex = shown_sha.rstrip("…")

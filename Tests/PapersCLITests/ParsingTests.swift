@@ -35,7 +35,7 @@ import Testing
 
     @Test func refusedBeforeAnyWork() {
         #expect(Self.refusal(["put", "only-one"])?.contains("give at least one local path and a remote destination") == true)
-        #expect(Self.refusal(["put", "--on-conflict", "clobber", "a", "/b"])?.contains("--on-conflict must be fail, rename or overwrite") == true)
+        #expect(Self.refusal(["put", "--on-conflict", "clobber", "a", "/b"])?.contains("--on-conflict must be fail, skip, rename or overwrite") == true)
         #expect(Self.refusal(["get", "/only"])?.contains("give at least one remote path and a local destination") == true)
         #expect(Self.refusal(["frobnicate"]) != nil)
         #expect(Self.refusal(["mv", "/a"]) != nil)

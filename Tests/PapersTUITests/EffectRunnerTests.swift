@@ -53,7 +53,7 @@ import Testing
         let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
 
         runner.run(.makeFolder(name: "Work", parentId: nil))
-        _ = try await inbox.wait { $0 == .changed(message: "Created /Work/") }
+        _ = try await inbox.wait { if case .changed("Created /Work/", let select) = $0 { select != nil } else { false } }
         let work = try #require(try await client.resolve(RemotePath("/Work")))
         let note = try await client.upload(file: try scratch.file("note.txt", Array("hi".utf8)), into: nil)
 

@@ -178,6 +178,8 @@ import Testing
         _ = state.type("final.pdf")
         let result2 = state.press(.enter)
         #expect(result2 == [.rename(nodeId: "id-report.pdf", name: "final.pdf")])
+        // The prompt waits for the server's answer (a refusal keeps it open, issue 11); done, it closes.
+        _ = reduce(&state, .changed(message: "Renamed to final.pdf."))
         #expect(state.overlay == nil)
         // The r key opens the same prompt; Esc cancels.
         state.press(.character("r"), .escape)

@@ -51,6 +51,7 @@ import Testing
         guard case .prompt(let prompt) = state.overlay else { Issue.record("the prompt was replaced"); return }
         #expect(prompt.editor.text == "new")
         state.press(.enter)
+        _ = reduce(&state, .changed(message: "Created /new/", select: "id-new"))
         #expect(state.overlay == .conflict(ConflictQuestion(transferId: 3, conflict: Self.conflict)))
 
         state.transfers.append(Transfer(id: 3, direction: .download, name: "small.txt", localPaths: [], nodes: [], localFolder: "/tmp"))
@@ -64,7 +65,7 @@ import Testing
         let id = state.transfers[0].id
         _ = reduce(&state, .transferSkipped(id: id, path: "/tmp/report.pdf", reason: "already exists"))
         _ = reduce(&state, .transferFinished(id: id, error: nil))
-        #expect(state.status == "Downloaded report.pdf; skipped /tmp/report.pdf: already exists.")
+        #expect(state.status == "Downloaded report.pdf to /tmp/; skipped /tmp/report.pdf: already exists.")
         #expect(state.transfers[0].skipped == ["/tmp/report.pdf: already exists"])
     }
 

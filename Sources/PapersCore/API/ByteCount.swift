@@ -1,9 +1,10 @@
 /// Sizes and counts as people read them.
 public enum ByteCount {
-    /// `12 B`, `47.1 KB`, `3.2 GB` (powers of 1024, as file managers show them).
+    /// `12 B`, `47.1 KiB`, `200.0 MiB`, `3.2 GiB`: powers of 1024 with their IEC names (209,715,200
+    /// bytes are 200.0 MiB; calling that "200.0 MB" mixed a binary value with a decimal name).
     public static func human(_ bytes: Int64) -> String {
         if bytes < 1024 { return "\(bytes) B" }
-        let units = ["KB", "MB", "GB", "TB", "PB"]
+        let units = ["KiB", "MiB", "GiB", "TiB", "PiB"]
         var value = Double(bytes) / 1024
         var unit = 0
         while value >= 1024, unit < units.count - 1 {

@@ -75,6 +75,13 @@ public struct Prompt: Sendable, Equatable {
     public var editor: LineEditor
     public var completions: [String] = []
     public var error: String?
+    /// Submitted and waiting for the server: the prompt stays up until it answers, and shows the
+    /// refusal (a taken name) with the text kept.
+    public var isBusy = false
+    /// A completion was asked for and has not come back.
+    public var isCompleting = false
+    /// Enter was pressed while completing: submit once the completion is in.
+    public var submitAfterCompletion = false
 }
 
 /// A question answered with y (default No).
@@ -82,6 +89,8 @@ public struct Confirmation: Sendable, Equatable {
     public enum Purpose: Sendable, Equatable {
         case delete(nodeIds: [String])
         case deleteLocal(paths: [String])
+        /// A folder or a big download, confirmed with where it goes.
+        case download(nodes: [Node])
         case quit
     }
 
@@ -128,6 +137,8 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var localPaths: [String]
     public var nodes: [Node]
     public var remoteFolderId: String?
+    /// The remote folder's path, for the queue.
+    public var remoteFolderPath = "/"
     public var localFolder: String
     public var phase: Phase = .queued
     public var progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
@@ -135,6 +146,9 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var skipped: [String] = []
 
     public var isActive: Bool { phase == .queued || phase == .running }
+
+    /// Where it goes: the remote folder for an upload, the local folder for a download.
+    public var destination: String { direction == .upload ? remoteFolderPath : localFolder }
 }
 
 /// Everything the client shows and knows, changed only by `reduce`.

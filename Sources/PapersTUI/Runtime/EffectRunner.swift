@@ -91,10 +91,22 @@ final class EffectRunner: Sendable {
             } catch {
                 send(.folderFailed(generation: generation, error))
             }
-        case .makeFolder(let name, let parentId):
-            await report { client in
-                let folder = try await client.createFolder(name: name, in: parentId)
-                return "Created \(folder.path)/"
+        case .makeFolder(let path, let parentId):
+            guard let client else { return }
+            // `a/b/c`: the folders on the way are reused or made, the last one is new (409 if taken).
+            do {
+                let parts = path.split(separator: "/").map(String.init)
+                var parent = parentId
+                var first: String?
+                for part in parts.dropLast() {
+                    let folder = try await client.folder(named: part, in: parent)
+                    first = first ?? folder.id
+                    parent = folder.id
+                }
+                let folder = try await client.createFolder(name: parts.last ?? path, in: parent)
+                send(.changed(message: "Created \(folder.path)/", select: first ?? folder.id))
+            } catch {
+                send(.failed(error))
             }
         case .rename(let id, let name):
             await report { client in

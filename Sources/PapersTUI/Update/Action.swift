@@ -11,7 +11,8 @@ public enum Action: Sendable, Equatable {
     case loginFailed(String)
     case folderLoaded(generation: Int, nodes: [Node], nextCursor: String?)
     case folderFailed(generation: Int, ClientError)
-    case changed(message: String)
+    /// A remote edit is done: the message, and the item to put the cursor on (a new folder).
+    case changed(message: String, select: String? = nil)
     case failed(ClientError)
     case localListed(path: String, entries: [LocalEntry])
     case localFailed(path: String, message: String)

@@ -25,9 +25,13 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         switch confirmation.purpose {
         case .delete(let ids):
             state.remote.marked = []
+            setStatus(&state, "Deleting \(ids.count) item\(ids.count == 1 ? "" : "s")…")
             return [.delete(nodeIds: ids)]
+        case .download(let nodes):
+            return startDownload(&state, nodes: nodes)
         case .deleteLocal(let paths):
             state.local.marked = []
+            setStatus(&state, "Deleting \(paths.count) local item\(paths.count == 1 ? "" : "s")…")
             return [.deleteLocal(paths: paths)]
         case .quit:
             state.shouldQuit = true
@@ -85,6 +89,7 @@ private func reduceConflictKey(_ state: inout AppState, _ question: inout Confli
 }
 
 private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ key: Key) -> [Effect] {
+    if prompt.isBusy, key != .escape { return [] }  // waiting for the server's answer
     switch key {
     case .escape:
         state.overlay = nil
@@ -94,13 +99,23 @@ private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ 
         }
         return []
     case .tab:
+        let local: Bool
         switch prompt.purpose {
-        case .uploadPath, .moveLocal: return [.complete(text: prompt.editor.text, local: true)]
-        case .move: return [.complete(text: prompt.editor.text, local: false)]
+        case .uploadPath, .moveLocal: local = true
+        case .move: local = false
         default: return []
         }
+        prompt.isCompleting = true
+        state.overlay = .prompt(prompt)
+        return [.complete(text: prompt.editor.text, local: local)]
     case .enter:
-        return submit(&state, prompt)
+        // Tab then Enter at once: the completion is applied first, then the prompt is submitted.
+        if prompt.isCompleting {
+            prompt.submitAfterCompletion = true
+            state.overlay = .prompt(prompt)
+            return []
+        }
+        return submitPrompt(&state, prompt)
     default:
         guard prompt.editor.handle(key) else { return [] }
         prompt.error = nil
@@ -115,24 +130,31 @@ private func reducePromptKey(_ state: inout AppState, _ prompt: inout Prompt, _ 
     }
 }
 
-private func submit(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
+func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
     var prompt = prompt
     let text = prompt.editor.text
     switch prompt.purpose {
     case .rename(let id):
         do {
             let name = try NodeName.validated(text)
-            state.overlay = nil
-            if let current = state.remote.items.first(where: { $0.id == id }), current.name == name { return [] }
+            if let current = state.remote.items.first(where: { $0.id == id }), current.name == name {
+                state.overlay = nil
+                return []
+            }
+            prompt.isBusy = true
+            state.overlay = .prompt(prompt)
             return [.rename(nodeId: id, name: name)]
         } catch {
             prompt.error = error.message
         }
     case .makeFolder:
+        // `Photos/2026/Summer` makes the nested path (as mc does); every part must be a valid name.
         do {
-            let name = try NodeName.validated(text)
-            state.overlay = nil
-            return [.makeFolder(name: name, parentId: state.remote.folderId)]
+            let parts = try text.split(separator: "/", omittingEmptySubsequences: true).map { try NodeName.validated(String($0)) }
+            if parts.isEmpty { _ = try NodeName.validated("") }  // says "A name cannot be empty."
+            prompt.isBusy = true
+            state.overlay = .prompt(prompt)
+            return [.makeFolder(name: parts.joined(separator: "/"), parentId: state.remote.folderId)]
         } catch {
             prompt.error = error.message
         }
@@ -141,7 +163,8 @@ private func submit(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
             prompt.error = "Give a folder path starting with /"
             break
         }
-        state.overlay = nil
+        prompt.isBusy = true
+        state.overlay = .prompt(prompt)
         state.remote.marked = []
         return [.move(nodeIds: ids, destination: text)]
     case .uploadPath:

@@ -68,10 +68,20 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
             return reload(&state, keeping: nil)
         }
         return handle(&state, error)
-    case .changed(let message):
+    case .changed(let message, let select):
         setStatus(&state, message)
-        return reload(&state, keeping: state.remote.selected?.id, sameFolder: true)
+        if case .prompt(let prompt) = state.overlay, prompt.isBusy { state.overlay = nil }
+        return reload(&state, keeping: select ?? state.remote.selected?.id, sameFolder: true)
     case .failed(let error):
+        // A prompt waiting for this answer stays up with the server's words and the text kept.
+        if case .prompt(var prompt) = state.overlay, prompt.isBusy, error.status != 401, !error.isNetwork {
+            prompt.isBusy = false
+            prompt.error = error.description
+            state.overlay = .prompt(prompt)
+            setStatus(&state, error.description, error: true)
+            return []
+        }
+        if case .prompt(let prompt) = state.overlay, prompt.isBusy { state.overlay = nil }
         return handle(&state, error)
     case .localListed(let path, let entries):
         let cameFrom = path == state.local.parentPath ? (state.local.path as NSString).lastPathComponent : nil
@@ -112,10 +122,11 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         case .none:
             state.transfers[index].phase = .done
             let verb = transfer.direction == .upload ? "Uploaded" : "Downloaded"
+            let place = transfer.direction == .download ? " to \(transfer.localFolder)/" : ""
             switch transfer.skipped.count {
-            case 0: setStatus(&state, "\(verb) \(transfer.name).")
-            case 1: setStatus(&state, "\(verb) \(transfer.name); skipped \(transfer.skipped[0]).")
-            case let n: setStatus(&state, "\(verb) \(transfer.name); skipped \(n) (t shows them).")
+            case 0: setStatus(&state, "\(verb) \(transfer.name)\(place).")
+            case 1: setStatus(&state, "\(verb) \(transfer.name)\(place); skipped \(transfer.skipped[0]).")
+            case let n: setStatus(&state, "\(verb) \(transfer.name)\(place); skipped \(n) (t shows them).")
             }
         case .cancelled:
             state.transfers[index].phase = .cancelled
@@ -150,6 +161,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .completions(let candidates):
         guard case .prompt(var prompt) = state.overlay else { return [] }
+        prompt.isCompleting = false
         if candidates.count == 1 {
             prompt.editor.set(candidates[0])
             prompt.completions = []
@@ -160,6 +172,11 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
             prompt.completions = candidates
         }
         state.overlay = .prompt(prompt)
+        if prompt.submitAfterCompletion {
+            prompt.submitAfterCompletion = false
+            state.overlay = .prompt(prompt)
+            return submitPrompt(&state, prompt)
+        }
         return []
     case .retry:
         guard state.unreachable, case .browser = state.screen else { return [] }

@@ -5,27 +5,39 @@ import PapersCore
 /// The whole behaviour of the client: a pure function from state and action to new state and the
 /// effects to run. No I/O here (termscp's blocking `update` is what froze its UI).
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    let effects: [Effect]
     switch action {
     case .key(let key):
-        let effects: [Effect]
         if state.overlay != nil {
             effects = reduceOverlayKey(&state, key)
         } else if case .login = state.screen {
             effects = reduceLoginKey(&state, key)
+        } else if state.width < minimumWidth || state.height < minimumHeight {
+            // "Terminal too small" is all there is to see: only quitting is taken.
+            effects = tooSmallKey(&state, key)
         } else {
             effects = reduceBrowserKey(&state, key)
         }
-        askPendingConflict(&state)
-        return effects
     case .resized(let width, let height):
         state.width = width
         state.height = height
         state.remote.clampScroll(rows: state.listRows)
         state.local.clampScroll(rows: state.listRows)
-        return []
+        effects = []
     default:
-        return reduceResult(&state, action)
+        effects = reduceResult(&state, action)
     }
+    askPendingConflict(&state)
+    return effects
+}
+
+/// The smallest screen the client draws (TUI.md: usable down to 60×16).
+let minimumWidth = 60
+let minimumHeight = 16
+
+private func tooSmallKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard state.keyMap.command(for: key) == .quit || key == .ctrl("c") else { return [] }
+    return reduceBrowserKey(&state, key)
 }
 
 /// Shows a conflict question that waited for a prompt or confirmation to close.
@@ -88,10 +100,10 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         if state.showLocal { state.focus = state.focus == .remote ? .local : .remote }
     case .help: state.overlay = .help(scroll: 0)
     case .rename:
-        guard let node = state.remote.selected else { return [] }
+        guard let node = state.remote.selected else { return nothingToActOn(&state, "rename") }
         state.overlay = .prompt(Prompt(purpose: .rename(nodeId: node.id), title: "Rename \(node.name) to", editor: LineEditor(node.name)))
     case .view:
-        guard let node = state.remote.selected, !node.isFolder else { return [] }
+        guard let node = state.remote.selected, !node.isFolder else { return nothingToActOn(&state, "view (a file)") }
         return [.preview(node)]
     case .toggleLocal:
         state.showLocal.toggle()
@@ -104,25 +116,32 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return []
     case .move:
         let targets = state.remote.targets
-        guard !targets.isEmpty else { return [] }
+        guard !targets.isEmpty else { return nothingToActOn(&state, "move") }
         let title = targets.count == 1 ? "Move \(targets[0].name) to folder" : "Move \(targets.count) items to folder"
         state.overlay = .prompt(Prompt(purpose: .move(nodeIds: targets.map(\.id)), title: title, editor: LineEditor(state.remote.path)))
     case .mkdir:
         state.overlay = .prompt(Prompt(purpose: .makeFolder, title: "New folder in \(state.remote.path)", editor: LineEditor()))
     case .delete:
         let targets = state.remote.targets
-        guard !targets.isEmpty else { return [] }
-        let names = targets.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
-        let more = targets.count > 3 ? " and \(targets.count - 3) more" : ""
-        let folders = targets.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
+        guard !targets.isEmpty else { return nothingToActOn(&state, "delete") }
         state.overlay = .confirm(
             Confirmation(
                 purpose: .delete(nodeIds: targets.map(\.id)),
-                message: "Delete \(targets.count) item\(targets.count == 1 ? "" : "s"): \(names)\(more)\(folders)?"))
+                message: "Delete " + itemList(targets.map { ($0.name, $0.isFolder) }, kind: "item") + "?"))
     case .download:
         let nodes = state.remote.targets
-        guard !nodes.isEmpty else { return [] }
+        guard !nodes.isEmpty else { return nothingToActOn(&state, "download") }
         state.remote.marked = []
+        // Folders and big files say where they go first (mc's copy dialog); small files just go.
+        let total = nodes.reduce(Int64(0)) { $0 + $1.size }
+        if nodes.contains(where: \.isFolder) || total >= bigTransfer {
+            let what = nodes.count == 1 ? nodes[0].path : "\(nodes.count) items from \(state.remote.path)"
+            state.overlay = .confirm(
+                Confirmation(
+                    purpose: .download(nodes: nodes),
+                    message: "Download \(what) (\(ByteCount.human(total))) → \(state.local.path)/ ?"))
+            return []
+        }
         return startDownload(&state, nodes: nodes)
     case .quit:
         if state.activeTransfers > 0 {
@@ -133,7 +152,7 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.shouldQuit = true
         return [.quit]
     case .mark:
-        guard let node = state.remote.selected else { return [] }
+        guard let node = state.remote.selected else { return nothingToActOn(&state, "mark") }
         if state.remote.marked.contains(node.id) { state.remote.marked.remove(node.id) } else { state.remote.marked.insert(node.id) }
         state.remote.move(by: 1, rows: rows)
     case .markAll:
@@ -157,17 +176,21 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return reload(&state, keeping: state.remote.selected?.id)
     case .reverseSort:
         state.remote.reversed.toggle()
+        setStatus(&state, "Sorted by \(state.remote.sort.label), \(state.remote.reversed ? "descending" : "ascending")")
         return reload(&state, keeping: state.remote.selected?.id)
     case .toggleHidden:
         state.remote.showHidden.toggle()
         state.local.showHidden = state.remote.showHidden
         state.remote.refilter()
+        setStatus(&state, state.remote.showHidden ? "Hidden (dot) files shown" : "Hidden (dot) files hidden")
     case .refresh:
         var effects = reload(&state, keeping: state.remote.selected?.id, sameFolder: true)
         if state.showLocal { effects.append(.listLocal(path: state.local.path)) }
         return effects
     case .transfers:
-        state.overlay = .queue(cursor: 0)
+        // The cursor starts on what is still going on, else on the last one.
+        let first = state.transfers.firstIndex(where: \.isActive) ?? max(0, state.transfers.count - 1)
+        state.overlay = .queue(cursor: first)
     case .cancelTransfer:
         if let running = state.transfers.first(where: { $0.phase == .running }) { return [.cancelTransfer(id: running.id)] }
     }
@@ -221,13 +244,11 @@ func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]
         let targets = pane.targets
         guard !targets.isEmpty else { return nothingToActOn(&state, "delete") }
         let entries = pane.shown.filter { targets.contains(pane.join($0.name)) }
-        let names = entries.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
-        let more = entries.count > 3 ? " and \(entries.count - 3) more" : ""
-        let folders = entries.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
         state.overlay = .confirm(
             Confirmation(
                 purpose: .deleteLocal(paths: targets),
-                message: "Delete \(targets.count) local item\(targets.count == 1 ? "" : "s") from disk: \(names)\(more)\(folders)? This cannot be undone."))
+                message: "Delete " + itemList(entries.map { ($0.name, $0.isFolder) }, kind: "local item", place: " from disk")
+                    + "? This cannot be undone."))
     case .upload:
         let paths = pane.targets
         guard !paths.isEmpty else { return nothingToActOn(&state, "upload") }
@@ -240,6 +261,17 @@ func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]
     return []
 }
 
+/// Downloads of this size or more (or of folders) are confirmed with their destination first.
+let bigTransfer: Int64 = 64 << 20
+
+/// `3 items: a.txt, b/, c.txt` / `5 items: a, b, c and 2 more (folders with everything in them)`.
+func itemList(_ items: [(name: String, isFolder: Bool)], kind: String, place: String = "") -> String {
+    let names = items.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
+    let more = items.count > 3 ? " and \(items.count - 3) more" : ""
+    let folders = items.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
+    return "\(items.count) \(kind)\(items.count == 1 ? "" : "s")\(place): \(names)\(more)\(folders)"
+}
+
 /// Says why a key did nothing: on `..` or in an empty pane there is nothing to act on.
 func nothingToActOn(_ state: inout AppState, _ verb: String) -> [Effect] {
     setStatus(&state, "Nothing to \(verb): put the cursor on an item (or mark some).", error: true)
@@ -248,20 +280,24 @@ func nothingToActOn(_ state: inout AppState, _ verb: String) -> [Effect] {
 
 func startUpload(_ state: inout AppState, paths: [String]) -> [Effect] {
     let name = paths.count == 1 ? (paths[0] as NSString).lastPathComponent : "\(paths.count) items"
-    let transfer = Transfer(
+    var transfer = Transfer(
         id: state.nextTransferId, direction: .upload, name: name, localPaths: paths, nodes: [], remoteFolderId: state.remote.folderId,
         localFolder: state.local.path)
     state.nextTransferId += 1
+    transfer.remoteFolderPath = state.remote.path
     state.transfers.append(transfer)
+    setStatus(&state, "Uploading \(name) → \(state.remote.path)")
     return [.startTransfer(transfer)]
 }
 
 func startDownload(_ state: inout AppState, nodes: [Node]) -> [Effect] {
     let name = nodes.count == 1 ? nodes[0].name : "\(nodes.count) items"
-    let transfer = Transfer(
+    var transfer = Transfer(
         id: state.nextTransferId, direction: .download, name: name, localPaths: [], nodes: nodes, remoteFolderId: state.remote.folderId,
         localFolder: state.local.path)
     state.nextTransferId += 1
+    transfer.remoteFolderPath = state.remote.path
     state.transfers.append(transfer)
+    setStatus(&state, "Downloading \(name) → \(state.local.path)/")
     return [.startTransfer(transfer)]
 }

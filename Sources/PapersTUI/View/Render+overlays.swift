@@ -81,8 +81,12 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             case .cancelled: phase = "cancelled"
             }
             let style = i == cursor ? theme[.paneSelected] : theme[.dialogText]
+            let total = transfer.progress.total ?? transfer.nodes.reduce(0) { $0 + $1.size }
+            let size = transfer.direction == .upload && transfer.progress.total == nil ? "" : ByteCount.human(total)
+            let line = "\(arrow) " + DisplayWidth.fit(transfer.name, to: 18) + " " + DisplayWidth.fit(size, to: 10) + "→ "
+                + DisplayWidth.fit(DisplayWidth.truncateHead(transfer.destination, to: 16), to: 16) + "  " + phase
             screen.fill(x: area.x, y: area.y + i, width: area.width, height: 1, style: style)
-            screen.write("\(arrow) " + DisplayWidth.fit(transfer.name, to: 24) + " " + phase, x: area.x, y: area.y + i, style: style, maxWidth: area.width)
+            screen.write(DisplayWidth.truncate(line, to: area.width), x: area.x, y: area.y + i, style: style)
         }
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)

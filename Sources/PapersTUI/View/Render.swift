@@ -6,7 +6,7 @@ import PapersCore
 /// overlay — or the login form. Pure: the same state and size give the same buffer.
 public func render(_ state: AppState, theme: Theme) -> ScreenBuffer {
     var screen = ScreenBuffer(width: state.width, height: state.height)
-    guard state.width >= 60, state.height >= 16 else {
+    guard state.width >= minimumWidth, state.height >= minimumHeight else {
         let notice = "Terminal too small: need 60×16, have \(state.width)×\(state.height)"
         screen.write(DisplayWidth.truncate(notice, to: state.width), x: 0, y: 0, style: theme[.statusWarning])
         return screen
@@ -54,9 +54,13 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
     let pane = state.remote
     let active = state.focus == .remote || !state.showLocal
     let height = screen.height - 3
-    var title = pane.path
-    if !pane.filter.isEmpty { title += "  [/\(pane.filter)]" }
-    if state.unreachable { title += "  [offline]" }
+    var marks = ""
+    if !pane.filter.isEmpty { marks += "  [/\(pane.filter)]" }
+    if pane.sort != .name || pane.reversed { marks += "  [\(pane.sort.label) \(pane.reversed ? "↓" : "↑")]" }
+    if pane.showHidden { marks += "  [+hidden]" }
+    if state.unreachable { marks += "  [offline]" }
+    // A long path keeps its end: where one is matters more than where it starts.
+    let title = DisplayWidth.truncateHead(pane.path, to: max(8, width - 6 - DisplayWidth.of(marks))) + marks
     screen.box(
         x: x, y: 1, width: width, height: height, title: title, style: theme[active ? .paneActiveBorder : .paneBorder],
         titleStyle: theme[.paneTitle])
@@ -81,12 +85,15 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
         screen.fill(x: x + 1, y: y, width: inner, height: 1, style: style)
         screen.write(text, x: x + 1, y: y, style: style, maxWidth: inner)
     }
-    if pane.rowCount == 0, !pane.isLoading {
+    if pane.visible.isEmpty, !pane.isLoading {
         let empty = state.unreachable ? "(not listed: the server does not answer)" : (pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)")
-        screen.write(empty, x: x + 2, y: 2, style: theme[.paneDim], maxWidth: inner - 2)
+        screen.write(empty, x: x + 2, y: pane.atRoot ? 2 : 3, style: theme[.paneDim], maxWidth: inner - 2)
     }
     // Position and loading counter in the bottom border.
-    var footer = pane.rowCount > 0 ? " \(min(pane.cursor + 1, pane.rowCount))/\(pane.rowCount) " : ""
+    // The counter counts items, not the `..` row.
+    let items = pane.visible.count
+    let position = pane.cursor - (pane.atRoot ? 0 : 1)
+    var footer = items == 0 ? "" : (position >= 0 ? " \(position + 1)/\(items) " : " \(items) item\(items == 1 ? "" : "s") ")
     if pane.isLoading { footer = " loading… \(ByteCount.grouped(Int64(pane.items.count))) " + footer }
     if !pane.marked.isEmpty { footer = " \(pane.marked.count) marked " + footer }
     if DisplayWidth.of(footer) < width - 2 {
@@ -99,7 +106,8 @@ private func drawLocalPane(_ screen: inout ScreenBuffer, _ state: AppState, x: I
     let active = state.focus == .local
     let height = screen.height - 3
     screen.box(
-        x: x, y: 1, width: width, height: height, title: "Local: " + pane.path, style: theme[active ? .paneActiveBorder : .paneBorder],
+        x: x, y: 1, width: width, height: height, title: "Local: " + DisplayWidth.truncateHead(pane.path, to: width - 13),
+        style: theme[active ? .paneActiveBorder : .paneBorder],
         titleStyle: theme[.paneTitle])
     let inner = width - 2
     let shown = pane.shown
@@ -160,25 +168,36 @@ private func drawStatus(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
         let arrow = transfer.direction == .upload ? "↑" : "↓"
         var x = screen.write(" \(arrow) " + DisplayWidth.truncate(transfer.name, to: 20) + " ", x: 0, y: y, style: theme[.progressText])
         let progress = transfer.progress
+        var amounts = ""
         if let total = progress.total, total > 0 {
             let fraction = min(1, Double(progress.bytes) / Double(total))
-            let bar = 16
+            let bar = 10
             let filled = Int(fraction * Double(bar))
             x = screen.write(String(repeating: "█", count: filled), x: x, y: y, style: theme[.progressBar])
             x = screen.write(String(repeating: "░", count: bar - filled), x: x, y: y, style: theme[.progressTrack])
             x = screen.write(" \(Int(fraction * 100))%", x: x, y: y, style: theme[.progressText])
+            amounts = "  \(ByteCount.human(progress.bytes))/\(ByteCount.human(total))"
         } else {
             x = screen.write(ByteCount.human(progress.bytes), x: x, y: y, style: theme[.progressText])
         }
-        var tail = "  \(ByteCount.human(Int64(progress.bytesPerSecond)))/s"
-        if let left = progress.secondsLeft {
-            let seconds = Int(left.rounded())
-            tail += "  ETA \(seconds / 60):" + (seconds % 60 < 10 ? "0" : "") + "\(seconds % 60)"
+        // The rest in order of importance, each only when it fits whole.
+        var parts = [amounts]
+        if let total = progress.total, progress.bytes >= total, total > 0 {
+            // All sent or received: the server (or the client) is hashing and syncing.
+            parts.append("  verifying…")
+        } else {
+            parts.append("  \(ByteCount.human(Int64(progress.bytesPerSecond)))/s")
+            if let left = progress.secondsLeft {
+                let seconds = Int(left.rounded())
+                parts.append("  ETA \(seconds / 60):" + (seconds % 60 < 10 ? "0" : "") + "\(seconds % 60)")
+            }
         }
         let queued = state.transfers.filter { $0.phase == .queued }.count
-        if queued > 0 { tail += "  +\(queued) queued" }
-        tail += "  (Esc cancel)"
-        screen.write(tail, x: x, y: y, style: theme[.progressText], maxWidth: screen.width - x)
+        if queued > 0 { parts.append("  +\(queued) queued") }
+        parts.append("  (Esc cancel)")
+        for part in parts where x + DisplayWidth.of(part) <= screen.width {
+            x = screen.write(part, x: x, y: y, style: theme[.progressText])
+        }
     } else if let status = state.status {
         let style = theme[state.statusIsError ? .statusError : .statusInfo]
         screen.fill(x: 0, y: y, width: screen.width, height: 1, style: style)
@@ -192,13 +211,18 @@ private func drawKeyBar(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
     for command in Command.allCases {
         if let n = state.keyMap.functionKey(for: command), byKey[n] == nil { byKey[n] = command }
     }
-    var x = 0
-    for n in 1...10 {
-        guard let command = byKey[n] else { continue }
-        let label = command.title
-        let needed = 1 + String(n).count + DisplayWidth.of(label)
-        if x + needed > screen.width { break }
-        x = screen.write(" ", x: x, y: y, style: theme[.keybarLabel])
+    let keys = (1...10).compactMap { n in byKey[n].map { (n, $0.title) } }
+    // Narrow terminals get shorter labels, never fewer keys (Quit must stay).
+    var longest = keys.map { DisplayWidth.of($0.1) }.max() ?? 0
+    func width(_ cut: Int) -> Int { keys.reduce(0) { $0 + 1 + String($1.0).count + min(cut, DisplayWidth.of($1.1)) } }
+    while longest > 2, width(longest) - 1 > screen.width { longest -= 1 }
+    // A leading space when there is room for it.
+    var x = width(longest) < screen.width ? 0 : -1
+    for (n, title) in keys {
+        let label = DisplayWidth.of(title) > longest ? String(title.prefix(longest)) : title
+        if x + 1 + String(n).count + DisplayWidth.of(label) > screen.width { break }
+        if x >= 0 { screen.write(" ", x: x, y: y, style: theme[.keybarLabel]) }
+        x += 1
         x = screen.write(String(n), x: x, y: y, style: theme[.keybarKey])
         x = screen.write(label, x: x, y: y, style: theme[.keybarLabel])
     }

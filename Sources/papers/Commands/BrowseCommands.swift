@@ -81,7 +81,7 @@ struct Stat: AsyncParsableCommand {
             }
             let rows: [(String, String)] = [
                 ("Name", node.name), ("Path", node.path), ("Kind", node.isFolder ? "folder" : "file · \(node.mimeType)"),
-                ("Size", "\(ByteCount.human(node.size)) (\(node.size) bytes)"), ("SHA-256", node.sha256 ?? "-"), ("ID", node.id),
+                ("Size", "\(ByteCount.human(node.size)) (\(ByteCount.grouped(node.size)) bytes)"), ("SHA-256", node.sha256 ?? "-"), ("ID", node.id),
                 ("Parent", node.parentId ?? "(root)"), ("Created", node.dateCreated), ("Modified", node.dateModified), ("ETag", node.etag),
             ]
             for (key, value) in rows { Console.out(key.padding(toLength: 10, withPad: " ", startingAt: 0) + value) }
