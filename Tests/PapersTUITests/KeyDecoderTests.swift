@@ -72,10 +72,10 @@ import Testing
     }
 
     @Test func overridesReplaceOnlyTheListedCommands() throws {
-        let map = try KeyMap.parse("[keys]\nquit = [\"ctrl-q\", \"f10\"]\nrename = \"R\"\n", file: "keys.toml")
+        let map = try KeyMap.parse("[keys]\nquit = [\"ctrl-q\", \"f10\"]\nrename = \"E\"\n", file: "keys.toml")
         #expect(map.command(for: .ctrl("q")) == .quit)
         #expect(map.command(for: .character("q")) == nil)
-        #expect(map.keys(for: .rename) == [.character("R")])
+        #expect(map.keys(for: .rename) == [.character("E")])
         #expect(map.command(for: .function(7)) == .mkdir)
     }
 
@@ -97,6 +97,18 @@ import Testing
             #expect(error.line == 1)
             #expect(error.description.hasPrefix("k.toml:1:"))
         }
+    }
+
+    @Test func aKeyThatStillDoesSomethingElseIsRefused() {
+        #expect(throws: KeyMapError(file: "keys.toml", line: 3, key: "quit", problem: .alreadyBound("j", to: "down"))) {
+            try KeyMap.parse("[keys]\nrename = \"E\"\nquit = \"j\"\n", file: "keys.toml")
+        }
+        #expect(
+            KeyMapError(file: "keys.toml", line: 3, key: "quit", problem: .alreadyBound("j", to: "down")).description
+                == "keys.toml:3: quit: \"j\" is already bound to down")
+        // Moving the key away from its command first makes it free.
+        let map = try? KeyMap.parse("[keys]\ndown = \"down\"\nquit = \"j\"\n", file: "keys.toml")
+        #expect(map?.command(for: .character("j")) == .quit)
     }
 
     @Test func problemsReadLikeThemeProblems() {

@@ -82,7 +82,8 @@ import Testing
         #expect(state.remote.isLoading)
         state.press(.down, .down)
         let last = reduce(&state, .folderLoaded(generation: 1, nodes: [Fixtures.node("zz")], nextCursor: nil))
-        #expect(last.isEmpty)
+        // No further page; the place is remembered for the next start (issue 11).
+        #expect(last == [.rememberPlace(Place(trail: [FolderRef(id: nil, name: "")], selected: "id-n000002"))])
         #expect(!state.remote.isLoading)
         #expect(state.remote.cursor == 2, "a page arriving does not move the cursor")
     }
@@ -317,7 +318,7 @@ import Testing
     @Test func quitAsksWhileTransfersRun() {
         var state = Fixtures.browsing()
         let result14 = state.press(.character("q"))
-        #expect(result14 == [.quit])
+        #expect(result14 == [.rememberPlace(state.place), .quit])
         #expect(state.shouldQuit)
         var busy = Fixtures.browsing()
         busy.press(.down, .character("d"))
@@ -325,7 +326,7 @@ import Testing
         #expect(result15.isEmpty)
         #expect(!busy.shouldQuit)
         let effects = busy.press(.character("y"))
-        #expect(effects == [.cancelTransfer(id: 1), .quit])
+        #expect(effects == [.cancelTransfer(id: 1), .rememberPlace(busy.place), .quit])
         #expect(busy.shouldQuit)
     }
 

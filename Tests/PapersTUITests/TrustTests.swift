@@ -192,4 +192,42 @@ import Testing
         guard case .saveSession(let plain) = reduce(&remote, .loggedIn(Fixtures.session)).first else { Issue.record("not saved"); return }
         #expect(plain.bundledData == nil)
     }
+
+    @Test func theLastPlaceIsWhereTheNextStartOpens() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("places-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let store = PlaceStore(besides: SessionStore(path: scratch + "/session.json"))
+        let place = Place(trail: [FolderRef(id: nil, name: ""), FolderRef(id: "id-w", name: "Work")], selected: "id-r")
+        store.save(place, for: Fixtures.session)
+        #expect(store.load(for: Fixtures.session) == place)
+        var other = Fixtures.session
+        other.email = "bob@example.com"
+        #expect(store.load(for: other) == nil, "per account")
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        var state = AppState(session: Fixtures.session, server: Fixtures.session.server, localPath: "/tmp", place: place)
+        #expect(startEffects(&state) == [.loadFolder(folderId: "id-w", cursor: nil, sort: .name, reversed: false, generation: 1)])
+        _ = reduce(&state, .folderLoaded(generation: 1, nodes: [Fixtures.node("a"), Fixtures.node("r", id: "id-r")], nextCursor: nil))
+        #expect(state.remote.path == "/Work")
+        #expect(state.remote.selected?.id == "id-r")
+    }
+
+    @Test func aFilterWithNoMatchesSaysSo() {
+        var state = Fixtures.browsing()
+        state.remote.trail.append(FolderRef(id: "x", name: "x"))
+        state.press(.character("/"))
+        _ = state.type("zzz")
+        #expect(render(state, theme: .fallback).text.contains("(nothing matches)"))
+    }
+
+    @Test func togglesSayWhatTheyDid() {
+        var state = Fixtures.browsing()
+        state.press(.character("."))
+        #expect(state.status == "Hidden (dot) files shown")
+        #expect(render(state, theme: .fallback).row(1).contains("[+hidden]"))
+        state.press(.character("S"))
+        #expect(state.status == "Sorted by name, descending")
+        #expect(render(state, theme: .fallback).row(1).contains("[name ↓]"))
+    }
 }

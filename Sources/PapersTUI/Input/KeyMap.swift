@@ -19,6 +19,7 @@ public enum Command: String, CaseIterable, Sendable {
     case toggleHidden = "toggle_hidden"
     case refresh, transfers
     case cancelTransfer = "cancel_transfer"
+    case logout
 
     /// How the help overlay and the key bar name it.
     public var title: String {
@@ -53,6 +54,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .refresh: return "Refresh"
         case .transfers: return "Transfer queue"
         case .cancelTransfer: return "Cancel transfer"
+        case .logout: return "Log out / switch account"
         }
     }
 }
@@ -85,7 +87,7 @@ public struct KeyMap: Sendable, Equatable {
         .mark: [.character(" "), .insert], .markAll: [.ctrl("a")], .invertMarks: [.character("*")],
         .filter: [.character("/")], .clearFilter: [.escape], .sort: [.character("s")], .reverseSort: [.character("S")],
         .toggleHidden: [.character(".")], .refresh: [.ctrl("r"), .character("R")], .transfers: [.character("t")],
-        .cancelTransfer: [.character("x")],
+        .cancelTransfer: [.character("x")], .logout: [.ctrl("x")],
     ])
 
     public func command(for key: Key) -> Command? { lookup[key] }
@@ -124,6 +126,7 @@ public struct KeyMap: Sendable, Equatable {
         let lines = TOMLKeyLines(text)
         func line(of key: String) -> Int? { lines.line(of: ["keys", key]) }
         var bindings = KeyMap.standard.bindings
+        var given: [(Command, [(String, Key)])] = []
         for (section, value) in table {
             guard section == "keys", let keys = value.table else {
                 throw KeyMapError(file: file, line: lines.line(of: [section]), key: section, problem: .unknownSection)
@@ -153,6 +156,16 @@ public struct KeyMap: Sendable, Equatable {
                     parsed.append(key)
                 }
                 bindings[command] = parsed
+                given.append((command, zip(names, parsed).map { ($0, $1) }))
+            }
+        }
+        // A key given to a command must not still do something else (`quit = "j"` while j moves down).
+        for (command, keys) in given.sorted(by: { (line(of: $0.0.rawValue) ?? 0) < (line(of: $1.0.rawValue) ?? 0) }) {
+            for (keyName, key) in keys {
+                if let other = Command.allCases.first(where: { $0 != command && bindings[$0]?.contains(key) == true }) {
+                    throw KeyMapError(
+                        file: file, line: line(of: command.rawValue), key: command.rawValue, problem: .alreadyBound(keyName, to: other.rawValue))
+                }
             }
         }
         return KeyMap(bindings: bindings)

@@ -15,6 +15,9 @@ public enum KeyMapProblem: SettingsFileProblem {
     case wrongType
     /// A string that is no key name (`hyper-q`); the name as written.
     case notAKeyName(String)
+    /// A key given to this command that another command keeps (`quit = "j"` while j moves down):
+    /// the key as written and the other command. Give the other command other keys too.
+    case alreadyBound(String, to: String)
 
     public func message(place: String, file: String, key: String) -> String {
         let place = key.isEmpty ? place : place + key + ": "
@@ -25,6 +28,7 @@ public enum KeyMapProblem: SettingsFileProblem {
         case .notAString: return place + "keys must be strings"
         case .wrongType: return place + "give a key name or a list of them"
         case .notAKeyName(let name): return place + "\"\(name)\" is not a key name"
+        case .alreadyBound(let name, let other): return place + "\"\(name)\" is already bound to \(other)"
         }
     }
 }

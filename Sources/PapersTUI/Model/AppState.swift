@@ -91,6 +91,7 @@ public struct Confirmation: Sendable, Equatable {
         case deleteLocal(paths: [String])
         /// A folder or a big download, confirmed with where it goes.
         case download(nodes: [Node])
+        case logout
         case quit
     }
 
@@ -182,10 +183,16 @@ public struct AppState: Sendable, Equatable {
     public var height = 24
     public var shouldQuit = false
 
-    public init(session: Session?, server: String, localPath: String, keyMap: KeyMap = .standard, bundledData: String? = nil) {
+    public init(
+        session: Session?, server: String, localPath: String, keyMap: KeyMap = .standard, bundledData: String? = nil, place: Place? = nil
+    ) {
         self.session = session
         self.keyMap = keyMap
         self.bundledData = bundledData
+        if let place, place.trail.first?.id == nil {
+            remote.trail = place.trail
+            remote.reselect = place.selected
+        }
         local = LocalPane(path: localPath)
         if session != nil {
             screen = .browser
@@ -195,6 +202,9 @@ public struct AppState: Sendable, Equatable {
     }
 
     public var activeTransfers: Int { transfers.filter(\.isActive).count }
+
+    /// Where the user is, to open there next time.
+    public var place: Place { Place(trail: remote.trail, selected: remote.selected?.id ?? remote.reselect) }
 
     /// Rows of list the panes have (screen minus header, borders, status and key bar).
     public var listRows: Int { max(1, height - 5) }

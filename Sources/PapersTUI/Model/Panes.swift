@@ -2,7 +2,7 @@ import Foundation
 import PapersCore
 
 /// A folder on the way from the root to where the user is.
-public struct FolderRef: Sendable, Equatable {
+public struct FolderRef: Codable, Sendable, Equatable {
     /// `nil`: the root.
     public var id: String?
     public var name: String

@@ -11,6 +11,8 @@ final class EffectRunner: Sendable {
 
     private struct RunnerState {
         var client: APIClient?
+        /// The session the client was made from (places are kept per server and account).
+        var session: Session?
         var controls: [Int: TransferControl] = [:]
         var cancelled: Set<Int> = []
         var transferChain: Task<Void, Never>?
@@ -23,7 +25,10 @@ final class EffectRunner: Sendable {
     init(session: Session?, sessionStore: SessionStore, send: @escaping @Sendable (Action) -> Void) {
         self.send = send
         self.sessionStore = sessionStore
-        state.withLock { $0.client = session.map { APIClient(server: $0.server, credentials: $0.credentials) } }
+        state.withLock {
+            $0.client = session.map { APIClient(server: $0.server, credentials: $0.credentials) }
+            $0.session = session
+        }
     }
 
     private var client: APIClient? { state.withLock { $0.client } }
@@ -32,8 +37,27 @@ final class EffectRunner: Sendable {
         switch effect {
         case .quit:
             return
+        case .rememberPlace(let place):
+            guard let session = state.withLock({ $0.session }) else { return }
+            PlaceStore(besides: sessionStore).save(place, for: session)
+        case .logout:
+            let client = state.withLock { s -> APIClient? in
+                defer {
+                    s.client = nil
+                    s.session = nil
+                }
+                return s.client
+            }
+            sessionStore.clear()
+            Task {
+                try? await client?.logout()  // revoked when the server answers; the file is gone either way
+                self.send(.loggedOut)
+            }
         case .saveSession(let session):
-            state.withLock { $0.client = APIClient(server: session.server, credentials: session.credentials) }
+            state.withLock {
+                $0.client = APIClient(server: session.server, credentials: session.credentials)
+                $0.session = session
+            }
             do { try sessionStore.save(session) } catch { send(.failed(error)) }
         case .cancelTransfer(let id):
             let (control, question) = state.withLock { s in
@@ -186,7 +210,7 @@ final class EffectRunner: Sendable {
             send(.retry)
         case .startTransfer(let transfer):
             await TransferJob(transfer: transfer, client: client, runner: self).run()
-        case .saveSession, .cancelTransfer, .answerConflict, .quit:
+        case .saveSession, .cancelTransfer, .answerConflict, .logout, .rememberPlace, .quit:
             break
         }
     }
@@ -213,9 +237,11 @@ final class EffectRunner: Sendable {
         }
     }
 
+    static let unreachablePrefix = "Cannot reach the server: "
+
     static func formMessage(_ error: ClientError) -> String {
         switch error {
-        case .network(let message): return "Cannot reach the server: \(message)"
+        case .network(let message): return unreachablePrefix + message
         case .sessionExpired(let message): return message
         default: return error.description
         }

@@ -9,6 +9,8 @@ public enum Action: Sendable, Equatable {
     case loggedIn(Session)
     case registered(email: String)
     case loginFailed(String)
+    /// The session was ended (Ctrl-X): back to the form.
+    case loggedOut
     case folderLoaded(generation: Int, nodes: [Node], nextCursor: String?)
     case folderFailed(generation: Int, ClientError)
     /// A remote edit is done: the message, and the item to put the cursor on (a new folder).
@@ -35,6 +37,8 @@ public enum Effect: Sendable, Equatable {
     case login(server: String, email: String, password: String)
     case register(server: String, fullname: String, email: String, password: String, confirmation: String)
     case saveSession(Session)
+    /// Revoke the token (when the server answers) and remove the session file.
+    case logout
     case loadFolder(folderId: String?, cursor: String?, sort: SortField, reversed: Bool, generation: Int)
     case makeFolder(name: String, parentId: String?)
     case rename(nodeId: String, name: String)
@@ -55,5 +59,7 @@ public enum Effect: Sendable, Equatable {
     case preview(Node)
     case complete(text: String, local: Bool)
     case retryAfter(seconds: Double)
+    /// Remember where the user is (per server and account) for the next start.
+    case rememberPlace(Place)
     case quit
 }

@@ -29,13 +29,15 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return [.delete(nodeIds: ids)]
         case .download(let nodes):
             return startDownload(&state, nodes: nodes)
+        case .logout:
+            return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.logout]
         case .deleteLocal(let paths):
             state.local.marked = []
             setStatus(&state, "Deleting \(paths.count) local item\(paths.count == 1 ? "" : "s")…")
             return [.deleteLocal(paths: paths)]
         case .quit:
             state.shouldQuit = true
-            return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.quit]
+            return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.rememberPlace(state.place), .quit]
         }
     case .queue(let cursor):
         let count = state.transfers.count

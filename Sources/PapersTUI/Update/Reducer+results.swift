@@ -26,9 +26,21 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         guard case .login(var form) = state.screen else { return [] }
         form.isBusy = false
         form.error = message
-        form.password.set("")
-        form.focus = .password
+        // A refused password is typed again; a server that did not answer is no reason to.
+        if !message.hasPrefix(EffectRunner.unreachablePrefix) {
+            form.password.set("")
+            form.confirmation.set("")
+            form.focus = .password
+        }
         state.screen = .login(form)
+        return []
+    case .loggedOut:
+        var form = LoginForm(server: state.session?.server ?? "", email: state.session?.email ?? "")
+        form.notice = "Logged out. Log in again, to another account or another server."
+        state.session = nil
+        state.screen = .login(form)
+        state.overlay = nil
+        state.remote = RemotePane()
         return []
     case .folderLoaded(let generation, let nodes, let next):
         guard generation == state.remote.generation else { return [] }
@@ -57,7 +69,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         state.remote.isLoading = false
         state.remote.reselect = nil
-        return []
+        return [.rememberPlace(state.place)]
     case .folderFailed(let generation, let error):
         guard generation == state.remote.generation else { return [] }
         state.remote.isLoading = false

@@ -47,10 +47,10 @@ func askPendingConflict(_ state: inout AppState) {
     state.overlay = .conflict(question)
 }
 
-/// What to do first: load the current folder, or show the login form.
+/// What to do first: load the current folder (the remembered one), or show the login form.
 public func startEffects(_ state: inout AppState) -> [Effect] {
     guard state.session != nil, case .browser = state.screen else { return [] }
-    return reload(&state, keeping: nil)
+    return reload(&state, keeping: state.remote.reselect)
 }
 
 /// Starts a fresh listing of the current folder; the cursor returns to `keeping` when it shows up.
@@ -150,7 +150,7 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return []
         }
         state.shouldQuit = true
-        return [.quit]
+        return [.rememberPlace(state.place), .quit]
     case .mark:
         guard let node = state.remote.selected else { return nothingToActOn(&state, "mark") }
         if state.remote.marked.contains(node.id) { state.remote.marked.remove(node.id) } else { state.remote.marked.insert(node.id) }
@@ -191,6 +191,10 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         // The cursor starts on what is still going on, else on the last one.
         let first = state.transfers.firstIndex(where: \.isActive) ?? max(0, state.transfers.count - 1)
         state.overlay = .queue(cursor: first)
+    case .logout:
+        guard let session = state.session else { return [] }
+        let running = state.activeTransfers > 0 ? " and cancel \(state.activeTransfers) transfer(s)" : ""
+        state.overlay = .confirm(Confirmation(purpose: .logout, message: "Log out of \(session.email) @ \(session.server)\(running)?"))
     case .cancelTransfer:
         if let running = state.transfers.first(where: { $0.phase == .running }) { return [.cancelTransfer(id: running.id)] }
     }

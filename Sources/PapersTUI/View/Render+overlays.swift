@@ -5,7 +5,7 @@ import PapersCore
 /// A centred dialog box; returns its inner origin and width.
 private func dialog(_ screen: inout ScreenBuffer, title: String, width: Int, height: Int, theme: Theme) -> (x: Int, y: Int, width: Int) {
     let w = min(width, screen.width - 4)
-    let h = min(height, screen.height - 2)
+    let h = min(height, screen.height - 3)  // never over the status line and the key bar
     let x = (screen.width - w) / 2
     let y = max(1, (screen.height - h) / 2)
     screen.fill(x: x, y: y, width: w, height: h, style: theme[.dialogText])
@@ -36,7 +36,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             (state.keyMap.keys(for: command).map(\.description).joined(separator: " "), command.title)
         }
         let area = dialog(&screen, title: "Keys (↑↓ scroll, any other key closes)", width: 64, height: screen.height - 2, theme: theme)
-        let visible = screen.height - 4
+        let visible = screen.height - 5
         let start = min(scroll, max(0, lines.count - visible))
         let more = start + visible < lines.count
         for (i, (keys, title)) in lines.dropFirst(start).prefix(more ? visible - 1 : visible).enumerated() {
@@ -68,7 +68,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
     case .queue(let cursor):
         let area = dialog(&screen, title: "Transfers (x/Esc cancel · r retry · t close)", width: 70, height: screen.height - 4, theme: theme)
         if state.transfers.isEmpty { screen.write("No transfers yet.", x: area.x, y: area.y, style: theme[.dialogText]) }
-        for (i, transfer) in state.transfers.enumerated().prefix(screen.height - 6) {
+        for (i, transfer) in state.transfers.enumerated().prefix(screen.height - 7) {
             let arrow = transfer.direction == .upload ? "↑" : "↓"
             let phase: String
             switch transfer.phase {
@@ -92,7 +92,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         drawConflict(&screen, question, theme: theme)
     case .preview(let title, let lines):
         let area = dialog(&screen, title: title + " (any key closes)", width: screen.width - 4, height: screen.height - 2, theme: theme)
-        for (i, line) in lines.prefix(screen.height - 4).enumerated() {
+        for (i, line) in lines.prefix(screen.height - 5).enumerated() {
             screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText], maxWidth: area.width)
         }
     }
@@ -150,7 +150,7 @@ func wrap(_ text: String, width: Int) -> [String] {
 func drawLogin(_ screen: inout ScreenBuffer, _ form: LoginForm, theme: Theme) {
     let fields = form.fields
     let title = form.isRegistration ? "Papers — create an account" : "Papers — log in"
-    let area = dialog(&screen, title: title, width: 64, height: fields.count * 2 + 7, theme: theme)
+    let area = dialog(&screen, title: title, width: 64, height: fields.count * 2 + 9, theme: theme)
     for (i, field) in fields.enumerated() {
         let y = area.y + 1 + i * 2
         let label: String
@@ -169,11 +169,12 @@ func drawLogin(_ screen: inout ScreenBuffer, _ form: LoginForm, theme: Theme) {
     let messageY = area.y + 1 + fields.count * 2
     if form.isBusy {
         screen.write(form.isRegistration ? "Creating the account…" : "Logging in…", x: area.x, y: messageY, style: theme[.dialogText])
-    } else if let error = form.error {
-        screen.write(DisplayWidth.truncate(error, to: area.width), x: area.x, y: messageY, style: theme[.dialogError])
-    } else if let notice = form.notice {
-        screen.write(DisplayWidth.truncate(notice, to: area.width), x: area.x, y: messageY, style: theme[.dialogText])
+    } else if let message = form.error ?? form.notice {
+        // Wrapped, not cut: the server's words are the point (up to three lines).
+        for (i, line) in wrap(message, width: area.width).prefix(3).enumerated() {
+            screen.write(line, x: area.x, y: messageY + i, style: theme[form.error != nil ? .dialogError : .dialogText])
+        }
     }
     let hint = form.isRegistration ? "Tab next · Enter create · Ctrl-N log in instead · Esc quit" : "Tab next · Enter log in · Ctrl-N new account · Esc quit"
-    screen.write(hint, x: area.x, y: messageY + 2, style: theme[.dialogButton], maxWidth: area.width)
+    screen.write(hint, x: area.x, y: messageY + 4, style: theme[.dialogButton], maxWidth: area.width)
 }

@@ -42,12 +42,18 @@ private func drawHeader(_ screen: inout ScreenBuffer, _ state: AppState, theme: 
     screen.write("? help ", x: screen.width - 7, y: 0, style: theme[.headerBar])
 }
 
-/// One list row: a space, the name, and a right-aligned column with a space after it.
-private func listRow(_ name: String, _ column: String, width: Int) -> String {
+/// One list row: a space, the name, a right-aligned size column and, in a wide pane, the modified
+/// date; a space after. The name column stops growing at 60 columns so that the size stays near it.
+private func listRow(_ name: String, _ column: String, modified: String? = nil, width: Int) -> String {
     let columnWidth = 10
-    let nameWidth = max(1, width - columnWidth - 3)
+    let dateWidth = 16
+    let showDate = modified != nil && width >= 72
+    let available = width - columnWidth - 3 - (showDate ? dateWidth + 2 : 0)
+    let nameWidth = max(1, min(available, 60))
     let padded = String(repeating: " ", count: max(0, columnWidth - DisplayWidth.of(column))) + column
-    return " " + DisplayWidth.fit(name, to: nameWidth) + " " + padded + " "
+    var row = " " + DisplayWidth.fit(name, to: nameWidth) + " " + padded
+    if showDate, let modified { row += "  " + DisplayWidth.fit(modified, to: dateWidth) }
+    return DisplayWidth.fit(row + " ", to: width)
 }
 
 private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: Int, width: Int, theme: Theme) {
@@ -77,7 +83,7 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
             style = theme[.paneFolder]
         } else {
             let node = pane.items[pane.visible[index - (pane.atRoot ? 0 : 1)]]
-            text = listRow(node.isFolder ? node.name + "/" : node.name, ByteCount.human(node.size), width: inner)
+            text = listRow(node.isFolder ? node.name + "/" : node.name, ByteCount.human(node.size), modified: shortTime(node.dateModified), width: inner)
             if node.isFolder { style = theme[.paneFolder] }
             if pane.marked.contains(node.id) { style = theme[.paneMarked] }
         }
@@ -152,9 +158,22 @@ private func drawProperties(_ screen: inout ScreenBuffer, _ state: AppState, x: 
         ("ID", node.id),
         ("ETag", node.etag),
     ]
-    for (i, (key, value)) in rows.enumerated() where 2 + i < height {
-        screen.write(DisplayWidth.fit(key, to: 10), x: x + 2, y: 2 + i, style: theme[.propertiesKey])
-        screen.write(DisplayWidth.truncate(value, to: inner - 12), x: x + 12, y: 2 + i, style: theme[.propertiesValue])
+    // The SHA-256 is wrapped, never cut, so that it can be copied from the screen whole.
+    var y = 2
+    for (key, value) in rows where y < height {
+        screen.write(DisplayWidth.fit(key, to: 10), x: x + 2, y: y, style: theme[.propertiesKey])
+        let width = max(1, inner - 12)
+        if key == "SHA-256", value.count > width {
+            var rest = Substring(value)
+            while !rest.isEmpty, y < height {
+                screen.write(String(rest.prefix(width)), x: x + 12, y: y, style: theme[.propertiesValue])
+                rest = rest.dropFirst(width)
+                if !rest.isEmpty { y += 1 }
+            }
+        } else {
+            screen.write(DisplayWidth.truncate(value, to: width), x: x + 12, y: y, style: theme[.propertiesValue])
+        }
+        y += 1
     }
 }
 

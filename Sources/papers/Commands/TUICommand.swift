@@ -65,7 +65,7 @@ struct TUI: AsyncParsableCommand {
         }
         let state = AppState(
             session: session, server: url ?? "", localPath: FileManager.default.currentDirectoryPath, keyMap: keyMap,
-            bundledData: bundled?.dataDirectory)
+            bundledData: bundled?.dataDirectory, place: session.flatMap { PlaceStore(besides: store).load(for: $0) })
         let runtime = Runtime(terminal: NcursesTerminal(), theme: chosenTheme, state: state, sessionStore: store)
         let stoppedBy = Mutex<Int32?>(nil)
         let signals = [SIGTERM, SIGINT, SIGHUP].map { number -> any DispatchSourceSignal in
