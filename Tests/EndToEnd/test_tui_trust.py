@@ -122,17 +122,22 @@ def test_download_onto_an_existing_local_file_asks_and_never_replaces_unasked(tu
     # A folder: "apply to all" settles every file of it with one answer.
     select(tui, "Docs/")
     tui.keys("F9")
+    screen = tui.wait_for_screen("Download /Docs")  # a folder says where it goes first
+    assert str(work)[-20:] in screen, framed(screen)
+    tui.keys("y")
     screen = tui.wait_for_screen("a.txt already exists")
     assert "Apply to all: off" in screen
     tui.keys("a")
     tui.wait_for_screen("Apply to all: on")
     tui.keys("s")
-    tui.wait_for_screen("Downloaded Docs; skipped 2")
+    tui.wait_for_screen(f"Downloaded Docs to {work}/; skipped 2")
     assert (work / "Docs" / "a.txt").read_bytes() == b"local a\n"
     assert (work / "Docs" / "b.txt").read_bytes() == b"local b\n"
 
     # Esc cancels the transfer at the question.
     tui.keys("F9")
+    tui.wait_for_screen("Download /Docs")
+    tui.keys("y")
     tui.wait_for_screen("a.txt already exists")
     tui.keys("Escape")
     tui.wait_for_screen("Cancelled")
@@ -412,3 +417,42 @@ def test_tui_without_a_terminal_exits_at_once(tui_env):
     assert r.returncode == 1
     assert "standard input is not a terminal" in r.stderr
     assert time.monotonic() - started < 10
+
+
+# --------------------------------------------------------------------------- 14, 18: settings and places
+
+
+def test_a_key_bound_twice_in_keys_toml_is_refused(tui_server, make_tui, tui_env):
+    _, dirs = tui_env
+    (dirs["config"] / "papers").mkdir(parents=True, exist_ok=True)
+    (dirs["config"] / "papers" / "keys.toml").write_text('[keys]\nrename = "E"\nquit = "j"\n')
+    tui = make_tui(tui_server.base_url).start()
+    wait_api(lambda: tui.exit_status(), what="the TUI refusing to start")
+    assert tui.exit_status() == "EXIT=1"
+    screen = tui.screen()
+    assert 'keys.toml:3: quit: "j" is already bound to down' in screen, framed(screen)
+
+
+@pytest.mark.timeout(120)
+def test_the_folder_and_cursor_are_remembered_across_restarts(tui_server, make_tui, tui_env):
+    _, dirs = tui_env
+    user = new_user(tui_server)
+    projects = user.mkdir("Projects")
+    for name in ("a.txt", "b.txt", "c.txt"):
+        user.upload(name, name.encode(), parent_id=projects["id"])
+    tui = browsing(make_tui, tui_env, tui_server, user)
+    select(tui, "Projects/")
+    tui.keys("Enter")
+    tui.wait_for_screen(lambda s: "b.txt" in pane_rows(s), what="/Projects")
+    select(tui, "b.txt")
+    tui.keys("F10")
+    wait_api(lambda: tui.exit_status(), what="the TUI exiting")
+    places = json.loads((dirs["config"] / "papers" / "places.json").read_text())
+    assert len(places) == 1
+    tui.close()
+    tui.exit_file.unlink()
+
+    tui = make_tui(tui_server.base_url).start()
+    screen = tui.wait_for_screen(lambda s: s if prop(s, "Name") == "b.txt" else None, timeout=20,
+                                 what="the same folder and item")
+    assert "┌ /Projects " in screen, framed(screen)

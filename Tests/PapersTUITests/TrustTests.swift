@@ -231,3 +231,148 @@ import Testing
         #expect(render(state, theme: .fallback).row(1).contains("[name ↓]"))
     }
 }
+
+@Suite struct FeedbackTests {
+    init() { DisplayWidth.prepareLocale() }
+
+    @Test func progressShowsBytesAndVerifyingAtTheEnd() {
+        var state = Fixtures.browsing(width: 100, height: 24)
+        state.press(.down, .character("d"))
+        let id = state.transfers[0].id
+        _ = reduce(&state, .transferProgress(id: id, TransferProgress(bytes: 100 << 20, total: 200 << 20, bytesPerSecond: 52_428_800)))
+        let status = render(state, theme: .fallback).row(22)
+        #expect(status.contains("50%  100.0 MiB/200.0 MiB  50.0 MiB/s  ETA 0:02"))
+        _ = reduce(&state, .transferProgress(id: id, TransferProgress(bytes: 200 << 20, total: 200 << 20, bytesPerSecond: 52_428_800)))
+        #expect(render(state, theme: .fallback).row(22).contains("100%  200.0 MiB/200.0 MiB  verifying…"))
+    }
+
+    @Test func theQueueShowsSizesDestinationsAndOpensOnWhatRuns() {
+        var state = Fixtures.browsing(width: 100, height: 24)
+        state.press(.down, .character("d"))
+        _ = reduce(&state, .transferFinished(id: 1, error: .server(status: 500, code: "x", message: String(repeating: "a long reason ", count: 10))))
+        state.press(.down, .character("d"))
+        state.press(.character("t"))
+        #expect(state.overlay == .queue(cursor: 1), "the cursor starts on the running transfer, not the finished one")
+        let text = render(state, theme: .fallback).text
+        #expect(text.contains("↓ report.pdf         47.1 KiB  → /tmp"))
+        #expect(text.contains("failed: a long…"), "cut with an ellipsis")
+    }
+
+    @Test func deletingSaysSoUntilItIsDone() {
+        var state = Fixtures.browsing()
+        state.press(.down, .function(8), .character("y"))
+        #expect(state.status == "Deleting 1 item…")
+    }
+
+    @Test func nothingToActOnInTheServerPane() {
+        var state = Fixtures.browsing()
+        state.remote.trail.append(FolderRef(id: "x", name: "x"))
+        for key in [Key.function(8), .function(2), .function(6), .function(9)] {
+            state.status = nil
+            state.press(key)
+            #expect(state.status?.hasPrefix("Nothing to") == true, "\(key)")
+            #expect(state.overlay == nil)
+        }
+    }
+
+    @Test func aFolderDownloadSaysWhereItGoes() {
+        var state = Fixtures.browsing()
+        #expect(state.press(.function(9)).isEmpty)  // drafts/ is a folder
+        guard case .confirm(let question) = state.overlay else { Issue.record("no confirmation"); return }
+        #expect(question.message == "Download /drafts (47.1 KiB) → /tmp/ ?")
+        guard case .startTransfer(let transfer) = state.press(.character("y")).first else { Issue.record("no transfer"); return }
+        #expect(transfer.localFolder == "/tmp")
+        #expect(state.status == "Downloading drafts → /tmp/")
+    }
+
+    @Test func theCursorGoesToTheNewFolderAndDialogsKeepTheirText() {
+        var state = Fixtures.browsing()
+        state.press(.function(7))
+        _ = state.type("Photos/2026/Summer")
+        #expect(state.press(.enter) == [.makeFolder(name: "Photos/2026/Summer", parentId: nil)])
+        _ = reduce(&state, .changed(message: "Created /Photos/2026/Summer/", select: "id-Photos"))
+        _ = reduce(&state, .folderLoaded(generation: state.remote.generation, nodes: [Fixtures.node("drafts", folder: true), Fixtures.node("Photos", folder: true)], nextCursor: nil))
+        #expect(state.remote.selected?.name == "Photos")
+
+        state.press(.function(2), .ctrl("u"))
+        _ = state.type("drafts")
+        state.press(.enter)
+        _ = reduce(&state, .failed(.server(status: 409, code: "name_conflict", message: "Something named \"drafts\" already exists in that folder.")))
+        guard case .prompt(let prompt) = state.overlay else { Issue.record("the rename dialog closed"); return }
+        #expect(prompt.error == "Something named \"drafts\" already exists in that folder.")
+        #expect(prompt.editor.text == "drafts")
+        #expect(!prompt.isBusy)
+
+        var bad = Fixtures.browsing()
+        bad.press(.function(7))
+        _ = bad.type("a/../b")
+        #expect(bad.press(.enter).isEmpty)
+        guard case .prompt(let refused) = bad.overlay else { Issue.record("closed"); return }
+        #expect(refused.error != nil)
+    }
+
+    @Test func theLoginFormKeepsThePasswordWhenTheServerDidNotAnswer() {
+        var state = AppState(session: nil, server: "http://127.0.0.1:9", localPath: "/tmp")
+        _ = reduce(&state, .resized(width: 80, height: 24))
+        _ = state.type("ada@example.com")
+        state.press(.tab)
+        _ = state.type("secret words")
+        state.press(.enter)
+        _ = reduce(&state, .loginFailed(EffectRunner.unreachablePrefix + "Couldn't connect to server, and a long explanation of why that might be the case here"))
+        guard case .login(let form) = state.screen else { Issue.record("no form"); return }
+        #expect(form.password.text == "secret words")
+        let text = render(state, theme: .fallback).text
+        #expect(text.contains("Cannot reach the server: Couldn't connect to server, and a"))
+        #expect(text.contains("long explanation of why that might be the case here"), "wrapped, not cut")
+        _ = reduce(&state, .loginFailed("Wrong e-mail address or password."))
+        guard case .login(let refused) = state.screen else { Issue.record("no form"); return }
+        #expect(refused.password.text.isEmpty && refused.confirmation.text.isEmpty)
+    }
+
+    @Test func logoutAsksThenReturnsToTheForm() {
+        var state = Fixtures.browsing()
+        state.press(.ctrl("x"))
+        guard case .confirm(let question) = state.overlay else { Issue.record("no confirmation"); return }
+        #expect(question.message == "Log out of ada@example.com @ http://127.0.0.1:8080?")
+        #expect(state.press(.character("y")) == [.logout])
+        _ = reduce(&state, .loggedOut)
+        guard case .login(let form) = state.screen else { Issue.record("no form"); return }
+        #expect(form.server.text == "http://127.0.0.1:8080" && form.email.text == "ada@example.com")
+        #expect(state.session == nil)
+    }
+
+    @Test func layoutAtTheEdges() {
+        // The local pane title keeps the end of a long path.
+        var local = Fixtures.browsing()
+        local.local.path = "/home/ada/projects/papers/very/deep/folder/structure/here"
+        local.showLocal = true
+        #expect(render(local, theme: .fallback).row(1).contains("Local: …"))
+        #expect(render(local, theme: .fallback).row(1).contains("structure/here"))
+        // Dialogs stop above the status line.
+        var help = Fixtures.browsing()
+        help.status = "still visible"
+        help.press(.function(1))
+        #expect(render(help, theme: .fallback).row(22).contains("still visible"))
+        // A wide pane has a modified column next to the size.
+        let wide = Fixtures.browsing(width: 200, height: 24)
+        #expect(render(wide, theme: .fallback).row(3).contains("47.1 KiB  2026-11-25 22:41"))
+        // Too small: only quit is taken.
+        var small = Fixtures.browsing(width: 50, height: 12)
+        #expect(small.press(.function(7), .function(8)).isEmpty)
+        #expect(small.overlay == nil)
+        #expect(small.press(.character("q")).contains(.quit))
+    }
+
+    @Test func unitsAndTheCounter() {
+        #expect(ByteCount.human(209_715_200) == "200.0 MiB")
+        #expect(ByteCount.human(48_213) == "47.1 KiB")
+        #expect(ByteCount.human(1023) == "1023 B")
+        var state = Fixtures.browsing()
+        state.remote.trail.append(FolderRef(id: "x", name: "x"))
+        state.remote.refilter()
+        state.remote.cursor = 0  // on ".."
+        #expect(render(state, theme: .fallback).row(21).contains(" 3 items ┘"))
+        state.remote.cursor = 1
+        #expect(render(state, theme: .fallback).row(21).contains(" 1/3 ┘"))
+    }
+}

@@ -191,6 +191,10 @@ final class EffectRunner: Sendable {
             } catch {
                 send(.failed(error))
             }
+        case .checkLocalPath(let path):
+            var info = stat()
+            let problem: String? = stat(path, &info) == 0 ? nil : "\(path): no such file or folder"
+            send(.localPathChecked(path: path, problem: problem))
         case .complete(let text, let local):
             if local {
                 send(.completions(LocalFolder.complete(text)))

@@ -28,6 +28,8 @@ public enum Action: Sendable, Equatable {
     case conflictFound(id: Int, Conflict)
     case previewLoaded(title: String, text: String)
     case completions([String])
+    /// Whether a typed local path can be uploaded: `nil` when it can, else why not.
+    case localPathChecked(path: String, problem: String?)
     /// Time to try reaching the server again.
     case retry
 }
@@ -58,6 +60,8 @@ public enum Effect: Sendable, Equatable {
     case answerConflict(id: Int, answer: ConflictAnswer?, applyToAll: Bool)
     case preview(Node)
     case complete(text: String, local: Bool)
+    /// Check that a typed local path exists before it is queued (`.localPathChecked`).
+    case checkLocalPath(String)
     case retryAfter(seconds: Double)
     /// Remember where the user is (per server and account) for the next start.
     case rememberPlace(Place)

@@ -175,8 +175,10 @@ func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
             prompt.error = "Give a local path."
             break
         }
-        state.overlay = nil
-        return startUpload(&state, paths: [path])
+        // Refused inside the dialog when it does not exist, instead of queued to fail.
+        prompt.isBusy = true
+        state.overlay = .prompt(prompt)
+        return [.checkLocalPath(path)]
     case .filter:
         state.overlay = nil
         return []

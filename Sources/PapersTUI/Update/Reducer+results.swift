@@ -171,6 +171,16 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         state.overlay = .preview(title: title, lines: lines)
         return []
+    case .localPathChecked(let path, let problem):
+        guard case .prompt(var prompt) = state.overlay, prompt.isBusy, prompt.purpose == .uploadPath else { return [] }
+        if let problem {
+            prompt.isBusy = false
+            prompt.error = problem
+            state.overlay = .prompt(prompt)
+            return []
+        }
+        state.overlay = nil
+        return startUpload(&state, paths: [path])
     case .completions(let candidates):
         guard case .prompt(var prompt) = state.overlay else { return [] }
         prompt.isCompleting = false

@@ -34,7 +34,13 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
     case .help(let scroll):
         let lines = Command.allCases.map { command -> (String, String) in
             (state.keyMap.keys(for: command).map(\.description).joined(separator: " "), command.title)
-        }
+        } + [
+            ("", ""),
+            ("o s b n", "File exists: overwrite, skip, keep both, overwrite if newer"),
+            ("a / Esc", "File exists: apply to all / cancel the transfer"),
+            ("y", "Confirmations: yes (any other key: no)"),
+            ("Tab", "Prompts: complete a path"),
+        ]
         let area = dialog(&screen, title: "Keys (↑↓ scroll, any other key closes)", width: 64, height: screen.height - 2, theme: theme)
         let visible = screen.height - 5
         let start = min(scroll, max(0, lines.count - visible))
