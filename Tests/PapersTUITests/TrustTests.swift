@@ -64,6 +64,10 @@ import Testing
         state.press(.down, .character("d"))
         let id = state.transfers[0].id
         _ = reduce(&state, .transferSkipped(id: id, path: "/tmp/report.pdf", reason: "already exists"))
+        var nothingMoved = state
+        _ = reduce(&nothingMoved, .transferFinished(id: id, error: nil))
+        #expect(nothingMoved.status == "Skipped /tmp/report.pdf: already exists.", "nothing arrived: not \"Downloaded\"")
+        _ = reduce(&state, .transferFileDone(id: id))
         _ = reduce(&state, .transferFinished(id: id, error: nil))
         #expect(state.status == "Downloaded report.pdf to /tmp/; skipped /tmp/report.pdf: already exists.")
         #expect(state.transfers[0].skipped == ["/tmp/report.pdf: already exists"])
@@ -75,9 +79,9 @@ import Testing
         let text = render(state, theme: .fallback).text
         #expect(text.contains("small.txt already exists"))
         #expect(text.contains("Local file  /tmp/small.txt"))
-        #expect(text.contains("existing  14 B (14 bytes)"))
-        #expect(text.contains("incoming  16 B (16 bytes)"))
-        #expect(text.contains("(newer)"))
+        #expect(text.contains("existing  14 B       2023-11-1"))
+        #expect(text.contains("incoming (newer)  16 B       2027-01-1"))
+        #expect(text.contains("(16 bytes)"))
         #expect(text.contains("[o] Overwrite   [s] Skip   [b] Keep both (rename)"))
         #expect(text.contains("[n] Overwrite if newer   [a] Apply to all: off"))
     }

@@ -145,6 +145,8 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
     /// Entries passed over, with why (`path: reason`).
     public var skipped: [String] = []
+    /// Files that arrived.
+    public var filesDone = 0
 
     public var isActive: Bool { phase == .queued || phase == .running }
 

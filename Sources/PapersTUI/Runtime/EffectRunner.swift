@@ -145,8 +145,16 @@ final class EffectRunner: Sendable {
             }
         case .delete(let ids):
             await report { client in
-                for id in ids { try await client.delete(id: id) }
-                return "Deleted \(ids.count) item\(ids.count == 1 ? "" : "s")."
+                var last = ContinuousClock.now
+                for (done, id) in ids.enumerated() {
+                    try await client.delete(id: id)
+                    // A long delete says how far it is, at most a few times a second.
+                    if ids.count > 1, ContinuousClock.now - last > .milliseconds(250) {
+                        last = .now
+                        send(.deleting(done: done + 1, total: ids.count))
+                    }
+                }
+                return "Deleted \(ByteCount.grouped(Int64(ids.count))) item\(ids.count == 1 ? "" : "s")."
             }
         case .listLocal(let path):
             do {
@@ -287,6 +295,8 @@ final class EffectRunner: Sendable {
     }
 
     func progress(_ id: Int, _ progress: TransferProgress) { send(.transferProgress(id: id, progress)) }
+
+    func fileDone(_ id: Int) { send(.transferFileDone(id: id)) }
 
     func skipped(_ id: Int, path: String, reason: String) { send(.transferSkipped(id: id, path: path, reason: reason)) }
 }

@@ -26,7 +26,10 @@ struct TransferJob {
                 },
                 events: TreeTransfer.Events(
                     fileStarting: { [self] _ throws(ClientError) in try control(meter) },
-                    fileDone: { _ in meter.fileDone() },
+                    fileDone: { _ in
+                        meter.fileDone()
+                        runner.fileDone(id)
+                    },
                     skipped: { path, reason in runner.skipped(id, path: path, reason: reason) }))
             switch transfer.direction {
             case .upload:

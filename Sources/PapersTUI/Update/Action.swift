@@ -15,6 +15,8 @@ public enum Action: Sendable, Equatable {
     case folderFailed(generation: Int, ClientError)
     /// A remote edit is done: the message, and the item to put the cursor on (a new folder).
     case changed(message: String, select: String? = nil)
+    /// A delete of several items is this far.
+    case deleting(done: Int, total: Int)
     case failed(ClientError)
     case localListed(path: String, entries: [LocalEntry])
     case localFailed(path: String, message: String)
@@ -22,6 +24,8 @@ public enum Action: Sendable, Equatable {
     case localChanged(message: String, select: String?)
     case transferProgress(id: Int, TransferProgress)
     case transferFinished(id: Int, error: ClientError?)
+    /// One more file of a transfer arrived.
+    case transferFileDone(id: Int)
     /// A transfer passed over an entry (skipped on a conflict, or not a regular file or folder).
     case transferSkipped(id: Int, path: String, reason: String)
     /// A transfer found a name taken and waits for an answer.

@@ -25,7 +25,7 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         switch confirmation.purpose {
         case .delete(let ids):
             state.remote.marked = []
-            setStatus(&state, "Deleting \(ids.count) item\(ids.count == 1 ? "" : "s")…")
+            setStatus(&state, "Deleting \(ByteCount.grouped(Int64(ids.count))) item\(ids.count == 1 ? "" : "s")…")
             return [.delete(nodeIds: ids)]
         case .download(let nodes):
             return startDownload(&state, nodes: nodes)

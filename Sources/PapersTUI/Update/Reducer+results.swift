@@ -84,6 +84,9 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         setStatus(&state, message)
         if case .prompt(let prompt) = state.overlay, prompt.isBusy { state.overlay = nil }
         return reload(&state, keeping: select ?? state.remote.selected?.id, sameFolder: true)
+    case .deleting(let done, let total):
+        setStatus(&state, "Deleting… \(ByteCount.grouped(Int64(done))) of \(ByteCount.grouped(Int64(total)))")
+        return []
     case .failed(let error):
         // A prompt waiting for this answer stays up with the server's words and the text kept.
         if case .prompt(var prompt) = state.overlay, prompt.isBusy, error.status != 401, !error.isNetwork {
@@ -134,8 +137,12 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         case .none:
             state.transfers[index].phase = .done
             let verb = transfer.direction == .upload ? "Uploaded" : "Downloaded"
-            let place = transfer.direction == .download ? " to \(transfer.localFolder)/" : ""
+            let place = transfer.direction == .download ? " to \(transfer.localFolder)/" : " to \(transfer.remoteFolderPath)"
             switch transfer.skipped.count {
+            case _ where transfer.filesDone == 0 && !transfer.skipped.isEmpty:
+                // Nothing moved: saying "Uploaded" would be a lie.
+                let reasons = transfer.skipped.count == 1 ? transfer.skipped[0] : "\(transfer.skipped.count) items (t shows them)"
+                setStatus(&state, "Skipped \(reasons).")
             case 0: setStatus(&state, "\(verb) \(transfer.name)\(place).")
             case 1: setStatus(&state, "\(verb) \(transfer.name)\(place); skipped \(transfer.skipped[0]).")
             case let n: setStatus(&state, "\(verb) \(transfer.name)\(place); skipped \(n) (t shows them).")
@@ -154,6 +161,9 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         if transfer.direction == .download, state.showLocal, transfer.localFolder == state.local.path {
             return [.listLocal(path: state.local.path)]
         }
+        return []
+    case .transferFileDone(let id):
+        if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].filesDone += 1 }
         return []
     case .transferSkipped(let id, let path, let reason):
         if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].skipped.append("\(path): \(reason)") }

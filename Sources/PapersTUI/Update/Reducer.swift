@@ -271,9 +271,11 @@ let bigTransfer: Int64 = 64 << 20
 /// `3 items: a.txt, b/, c.txt` / `5 items: a, b, c and 2 more (folders with everything in them)`.
 func itemList(_ items: [(name: String, isFolder: Bool)], kind: String, place: String = "") -> String {
     let names = items.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
-    let more = items.count > 3 ? " and \(items.count - 3) more" : ""
     let folders = items.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
-    return "\(items.count) \(kind)\(items.count == 1 ? "" : "s")\(place): \(names)\(more)\(folders)"
+    let count = ByteCount.grouped(Int64(items.count))
+    let others = ByteCount.grouped(Int64(items.count - 3))
+    let more = items.count > 3 ? " and \(others) more" : ""
+    return "\(count) \(kind)\(items.count == 1 ? "" : "s")\(place): \(names)\(more)\(folders)"
 }
 
 /// Says why a key did nothing: on `..` or in an empty pane there is nothing to act on.

@@ -107,17 +107,18 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
 /// mc's "file exists" dialog: what is there, what would replace it, and the answers.
 private func drawConflict(_ screen: inout ScreenBuffer, _ question: ConflictQuestion, theme: Theme) {
     let conflict = question.conflict
-    let area = dialog(&screen, title: "\(conflict.name) already exists", width: 66, height: 11, theme: theme)
+    let area = dialog(&screen, title: "\(conflict.name) already exists", width: 76, height: 11, theme: theme)
     let place = conflict.place == .local ? "Local file" : "On the server"
     screen.write(place + "  " + DisplayWidth.truncateHead(conflict.path, to: area.width - DisplayWidth.of(place) - 2), x: area.x, y: area.y, style: theme[.dialogText], maxWidth: area.width)
     func describe(_ version: Conflict.Version) -> String {
-        let size = version.isFolder ? "folder" : "\(ByteCount.human(version.size)) (\(ByteCount.grouped(version.size)) bytes)"
-        let date = version.modified.map { "  modified " + conflictDate($0) } ?? ""
-        return size + date
+        // Most telling first, so that a narrow dialog cuts the least: size, date, exact bytes.
+        let date = version.modified.map { "  " + conflictDate($0) } ?? ""
+        guard !version.isFolder else { return "folder" + date }
+        return DisplayWidth.fit(ByteCount.human(version.size), to: 9) + date + "  (\(ByteCount.grouped(version.size)) bytes)"
     }
-    let newer = conflict.incomingIsNewer ? "  (newer)" : ""
+    let newer = conflict.incomingIsNewer ? " (newer)" : ""
     screen.write("existing  " + describe(conflict.existing), x: area.x, y: area.y + 2, style: theme[.dialogText], maxWidth: area.width)
-    screen.write("incoming  " + describe(conflict.incoming) + newer, x: area.x, y: area.y + 3, style: theme[.dialogText], maxWidth: area.width)
+    screen.write("incoming" + newer + "  " + describe(conflict.incoming), x: area.x, y: area.y + 3, style: theme[.dialogText], maxWidth: area.width)
     screen.write("[o] Overwrite   [s] Skip   [b] Keep both (rename)", x: area.x, y: area.y + 5, style: theme[.dialogButton], maxWidth: area.width)
     screen.write("[n] Overwrite if newer   [a] Apply to all: \(question.applyToAll ? "on" : "off")", x: area.x, y: area.y + 6, style: theme[.dialogButton], maxWidth: area.width)
     screen.write("Esc cancels the transfer", x: area.x, y: area.y + 8, style: theme[.dialogText], maxWidth: area.width)
