@@ -260,6 +260,18 @@ import Testing
         let text = render(state, theme: .fallback).text
         #expect(text.contains("↓ report.pdf         47.1 KiB  → /tmp"))
         #expect(text.contains("failed: a long…"), "cut with an ellipsis")
+        // The selected row's whole error and skipped entries show below the list.
+        var failed = state
+        failed.press(.up)
+        #expect(render(failed, theme: .fallback).text.contains("Failed: a long reason a long reason"))
+        var skipping = Fixtures.browsing(width: 100, height: 24)
+        skipping.press(.down, .character("d"))
+        _ = reduce(&skipping, .transferSkipped(id: 1, path: "/tmp/report.pdf", reason: "already exists"))
+        _ = reduce(&skipping, .transferFinished(id: 1, error: nil))
+        skipping.press(.character("t"))
+        let queue = render(skipping, theme: .fallback).text
+        #expect(queue.contains("Skipped:"))
+        #expect(queue.contains("  /tmp/report.pdf: already exists"))
     }
 
     @Test func deletingSaysSoUntilItIsDone() {

@@ -74,7 +74,22 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
     case .queue(let cursor):
         let area = dialog(&screen, title: "Transfers (x/Esc cancel · r retry · t close)", width: 70, height: screen.height - 4, theme: theme)
         if state.transfers.isEmpty { screen.write("No transfers yet.", x: area.x, y: area.y, style: theme[.dialogText]) }
-        for (i, transfer) in state.transfers.enumerated().prefix(screen.height - 7) {
+        // Below the list: the selected transfer's whole error and what it skipped.
+        let rowsAvailable = screen.height - 7
+        var details: [String] = []
+        if cursor < state.transfers.count {
+            let selected = state.transfers[cursor]
+            if case .failed(let message) = selected.phase { details += wrap("Failed: " + message, width: area.width) }
+            if !selected.skipped.isEmpty { details += ["Skipped:"] + selected.skipped.map { "  " + $0 } }
+        }
+        let detailRows = min(details.count, rowsAvailable / 2)
+        let listRows = rowsAvailable - (detailRows > 0 ? detailRows + 1 : 0)
+        for (i, line) in details.prefix(detailRows).enumerated() {
+            let shown = i == detailRows - 1 && details.count > detailRows ? "… \(details.count - detailRows + 1) more" : line
+            screen.write(DisplayWidth.truncate(shown, to: area.width), x: area.x, y: area.y + listRows + 1 + i, style: theme[.dialogText])
+        }
+        let first = max(0, cursor - listRows + 1)
+        for (row, (i, transfer)) in state.transfers.enumerated().dropFirst(first).prefix(listRows).enumerated() {
             let arrow = transfer.direction == .upload ? "↑" : "↓"
             let phase: String
             switch transfer.phase {
@@ -91,8 +106,8 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             let size = transfer.direction == .upload && transfer.progress.total == nil ? "" : ByteCount.human(total)
             let line = "\(arrow) " + DisplayWidth.fit(transfer.name, to: 18) + " " + DisplayWidth.fit(size, to: 10) + "→ "
                 + DisplayWidth.fit(DisplayWidth.truncateHead(transfer.destination, to: 16), to: 16) + "  " + phase
-            screen.fill(x: area.x, y: area.y + i, width: area.width, height: 1, style: style)
-            screen.write(DisplayWidth.truncate(line, to: area.width), x: area.x, y: area.y + i, style: style)
+            screen.fill(x: area.x, y: area.y + row, width: area.width, height: 1, style: style)
+            screen.write(DisplayWidth.truncate(line, to: area.width), x: area.x, y: area.y + row, style: style)
         }
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)
