@@ -96,21 +96,39 @@ final class DiskBlobStore: Sendable {
     }()
     var blobsDirectory: String { root + "/blobs" }
     var temporaryDirectory: String { root + "/tmp" }
+    /// This process's own staging folder, `tmp/<instance>/`: held with an exclusive `flock` for as
+    /// long as the process lives, so that another process's start-up (several servers may share one
+    /// data directory) can tell a live process's uploads from a dead one's and clears only the latter.
+    let stagingDirectory: String
+    /// The open staging folder the lock is held on (released by the kernel when the process ends).
+    private let stagingLock: Int32
     /// The free space uploads must leave on the disk.
     let freeSpace: FreeSpaceFloor
 
-    /// Creates `blobs/` and `tmp/` under `root` when missing (owner-only, whatever the umask).
-    /// - Throws: `UploadError.storageFailed` when they cannot be made.
+    /// Creates `blobs/`, `tmp/` and this process's `tmp/<instance>/` under `root` when missing
+    /// (owner-only, whatever the umask), and locks the latter.
+    /// - Throws: `UploadError.storageFailed` when they cannot be made or locked.
     init(root: String, minFreeSpace: Int64 = 0) throws {
         self.root = root
         self.freeSpace = FreeSpaceFloor(path: root, floor: minFreeSpace)
-        for dir in [root + "/blobs", root + "/tmp"] {
+        stagingDirectory = root + "/tmp/" + RandomID.uuid()
+        for dir in [root + "/blobs", root + "/tmp", stagingDirectory] {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: Self.ownerOnly)
             } catch {
                 throw UploadError.storageFailed(detail: "cannot create \(dir): \(error)")
             }
         }
+        stagingLock = open(stagingDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard stagingLock >= 0, flock(stagingLock, LOCK_EX | LOCK_NB) == 0 else {
+            throw UploadError.storageFailed(detail: "cannot lock \(stagingDirectory): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        // Tests make many stores in one process; a server's lives as long as the process.
+        close(stagingLock)
+        try? FileManager.default.removeItem(atPath: stagingDirectory)
     }
 
     /// Where the content with this hash lives.
@@ -126,7 +144,7 @@ final class DiskBlobStore: Sendable {
     /// - Throws: `UploadError.belowFreeSpaceFloor` when the disk has no room for it, `.storageFailed`.
     func stage(limit: UploadLimit, expectedLength: Int64? = nil) throws(UploadError) -> StagedBlob {
         try freeSpace.check(adding: expectedLength ?? 0)
-        let path = "\(temporaryDirectory)/upload-\(RandomID.uuid())"
+        let path = "\(stagingDirectory)/upload-\(RandomID.uuid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .disk("open", path) }
         return StagedBlob(fd: fd, path: path, limit: limit, freeSpace: expectedLength == nil ? freeSpace : nil)
@@ -181,10 +199,31 @@ final class DiskBlobStore: Sendable {
         unlink(path(for: sha256))
     }
 
-    /// Removes every leftover in `tmp/` (uploads cut off by a crash). Call at start-up only.
-    func clearStaging() {
+    /// Removes the uploads that processes which are gone left in `tmp/` (cut off by a crash): their
+    /// staging folders, whose lock nobody holds any more, and loose files of the older one-folder
+    /// layout. A live process's folder is left alone. Returns how many folders and files went.
+    @discardableResult
+    func clearStaging() -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
-        for name in names { unlink("\(temporaryDirectory)/\(name)") }
+        var cleared = 0
+        for name in names {
+            let path = "\(temporaryDirectory)/\(name)"
+            guard path != stagingDirectory else { continue }
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) != S_IFDIR {
+                unlink(path)
+                cleared += 1
+                continue
+            }
+            let folder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folder >= 0 else { continue }
+            defer { close(folder) }
+            guard flock(folder, LOCK_EX | LOCK_NB) == 0 else { continue }  // its process is alive
+            try? FileManager.default.removeItem(atPath: path)
+            cleared += 1
+        }
+        return cleared
     }
 
     /// Every stored hash.
