@@ -15,9 +15,11 @@ public struct AppDependencies: Sendable {
     let decoyHash: String
     /// The clock of tokens, throttling and timestamps (tests move it by hand).
     let now: @Sendable () -> Date
+    /// Removes content no file has used for `--gc-grace`, run beside the server.
+    let collector: BlobCollector?
 
-    /// Opens the data directory: creates it, opens and migrates the database, clears `tmp/`,
-    /// collects unreferenced content, and loads or creates the signing key.
+    /// Opens the data directory: creates it, opens and migrates the database, clears what stopped
+    /// processes left in `tmp/`, and loads or creates the signing key.
     /// - Throws: the store's or `SecretKey`'s errors when the directory is unusable.
     public static func open(_ configuration: ServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws
         -> AppDependencies
@@ -33,14 +35,16 @@ public struct AppDependencies: Sendable {
         let databasePath = dir + "/papers.sqlite"
         try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
         let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
-        let collected = try store.recover()
-        if collected > 0 { logger.notice("start-up: removed \(collected) unreferenced blobs") }
+        let cleared = try store.recover()
+        if cleared > 0 { logger.notice("start-up: removed \(cleared) uploads that stopped processes left in tmp/") }
         let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: dir)
         let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime, now: now)
         let hasher = PasswordHasher(rounds: configuration.passwordRounds)
         let decoyHash = hasher.hash(UUID().uuidString)
+        let collector = BlobCollector(store: store, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
         return AppDependencies(
-            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash, now: now)
+            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash, now: now,
+            collector: collector)
     }
 }
 
@@ -90,6 +94,7 @@ public func buildApplication(
             return MeteredHTTP1Channel(http1: http1)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: dependencies.collector.map { [$0] } ?? [],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -42,6 +42,14 @@ struct Serve: AsyncParsableCommand {
         help: "Close a connection idle this long, or whose request head is not complete by then: seconds or 30s, 2m (PAPERS_IDLE_TIMEOUT). Default 60s.")
     var idleTimeout: String?
 
+    @Option(
+        name: .customLong("gc-grace"),
+        help: "How long content stays after its last file is gone, before it is removed: 0, 30s, 10m, 1h (PAPERS_GC_GRACE). Default 1h.")
+    var gcGrace: String?
+
+    @Option(name: .customLong("gc-interval"), help: "How often unused content is collected: 30s, 10m (PAPERS_GC_INTERVAL). Default 10m.")
+    var gcInterval: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -76,6 +84,12 @@ struct Serve: AsyncParsableCommand {
         }
         if let seconds = try parsed(idleTimeout, "PAPERS_IDLE_TIMEOUT", "idle-timeout", like: "60, 30s or 2m", ConfigValue.duration) {
             configuration.idleTimeout = seconds
+        }
+        if let seconds = try parsed(gcGrace, "PAPERS_GC_GRACE", "gc-grace", like: "0, 30s, 10m or 1h", ConfigValue.durationOrZero) {
+            configuration.gcGrace = seconds
+        }
+        if let seconds = try parsed(gcInterval, "PAPERS_GC_INTERVAL", "gc-interval", like: "30s, 10m or 1h", ConfigValue.duration) {
+            configuration.gcInterval = seconds
         }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import TIMEOUT, sha256_hex
+from conftest import TIMEOUT, sha256_hex, wait_until
 
 
 def parallel_uploads(u, files: dict, workers: int, parent_id=None, **params):
@@ -81,7 +81,7 @@ def test_identical_content_is_stored_once(user, module_server):
     r = u.session.get(u.url(f"files/{two['id']}/content"), timeout=TIMEOUT)
     assert r.content == data
     assert u.session.delete(u.url(f"files/{two['id']}"), timeout=TIMEOUT).status_code == 204
-    assert not module_server.blob_path(sha).exists()
+    assert wait_until(lambda: not module_server.blob_path(sha).exists()), "collected after the (zero) grace period"
 
 
 def test_identical_content_in_parallel(user, module_server):

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conftest import (API, PASSWORD, RFC3339_MS, SHA256_HEX, TIMEOUT, UUID4, assert_error, login, register,
-                      sha256_hex, unique_email)
+                      sha256_hex, unique_email, wait_until)
 
 NODE_KEYS = {"id", "name", "is_folder", "parent_id", "path", "size", "mime_type", "sha256", "creator",
              "date_created", "date_modified", "etag"}
@@ -515,8 +515,8 @@ def test_replace_content(tree):
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "v2.pdf"
 
-    # The old content is no longer referenced by anything: gone from storage.
-    assert not u.server.blob_path(report["sha256"]).exists()
+    # The old content is no longer referenced by anything: gone from storage (the collector's next round).
+    assert wait_until(lambda: not u.server.blob_path(report["sha256"]).exists())
     assert u.server.blob_path(sha256_hex(new)).exists()
 
 
@@ -560,7 +560,7 @@ def test_delete_folder_recursively(tree):
         assert_error(u.session.get(u.url(f"folders/{node['id']}"), timeout=TIMEOUT), 404, "not_found")
         assert_error(u.list_page(node["id"]), 404, "not_found")
     assert [i["id"] for i in u.list_all()] == [keep["id"]]
-    assert not u.server.blob_path(extra["sha256"]).exists()
+    assert wait_until(lambda: not u.server.blob_path(extra["sha256"]).exists())
     assert u.session.get(u.api("/auth/me"), timeout=TIMEOUT).json()["used_bytes"] == 0
 
     # Through /folders/<id> as well; a second delete is 404.

@@ -1,4 +1,5 @@
 import Foundation
+import PapersCore
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -346,10 +347,17 @@ import Testing
             let folder = try await bob.mkdir("f")
             #expect(try await bob.call(.put, "/files/\(b["id"] as! String)", json: ["parent_id": folder["id"] as! String]).status == .ok)
             #expect(try await bob.call(.delete, "/folders/\(folder["id"] as! String)").status == .noContent)
+            // Unused content stays for the grace period, then the collector removes it.
+            let store = try #require(h.dependencies.collector).store
+            #expect(FileManager.default.fileExists(atPath: blob))
+            #expect(try await store.collectUnreferenced(before: Timestamp.milliseconds(Date()) - 3_600_000) == 0)
+            #expect(FileManager.default.fileExists(atPath: blob))
+            #expect(try await store.collectUnreferenced(before: Timestamp.milliseconds(Date()) + 1000) == 1)
             #expect(!FileManager.default.fileExists(atPath: blob))
             // A replaced version's content goes too.
             let c = try await ada.upload("c.txt", "old content")
             _ = try await ada.call(.put, "/files/\(c["id"] as! String)", bytes: Array("new content".utf8))
+            #expect(try await store.collectUnreferenced(before: Timestamp.milliseconds(Date()) + 1000) == 1)
             #expect(!FileManager.default.fileExists(atPath: h.dependencies.blobs.path(for: sha256Hex("old content"))))
             #expect(FileManager.default.fileExists(atPath: h.dependencies.blobs.path(for: sha256Hex("new content"))))
         }

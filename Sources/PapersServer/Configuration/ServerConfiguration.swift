@@ -20,6 +20,11 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a connection may stay without a request in progress before it is closed; a request
     /// head must also arrive whole within this time, however slowly its bytes trickle in.
     public var idleTimeout: TimeInterval = 60
+    /// Seconds content stays after its last file is gone before the collector removes it (0: at
+    /// its next round).
+    public var gcGrace: TimeInterval = 3600
+    /// Seconds between the collector's rounds.
+    public var gcInterval: TimeInterval = 600
     public var passwordRounds: Int = 600_000
     public var logLevel: Logger.Level = .info
 
@@ -52,6 +57,15 @@ public enum ConfigValue {
         guard let value = Int64(number), value >= 0 else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
+    }
+
+    /// Like `duration`, but `0` (or `0s`, ...) is allowed.
+    public static func durationOrZero(_ text: String) -> TimeInterval? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let zero = Double(t.filter { $0.isNumber || $0 == "." }), zero == 0, duration("1" + t.drop { $0.isNumber || $0 == "." }) != nil {
+            return 0
+        }
+        return duration(text)
     }
 
     public static func duration(_ text: String) -> TimeInterval? {

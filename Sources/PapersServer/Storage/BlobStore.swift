@@ -152,10 +152,11 @@ final class DiskBlobStore: Sendable {
 
     /// Moves finished content to its address; when that content is already stored, leaves the copy in
     /// `tmp/` (deduplication) for the caller's `removeLeftover` once the write is over.
-    /// The folders whose entries changed are added to `unsynced`: the caller fsyncs them (once per
-    /// batch, `syncDirectories`) before it commits a node that points at the content.
+    /// The folders whose entries changed are added to `effects.unsynced`: the caller fsyncs them (once
+    /// per batch, `syncDirectories`) before it commits a node that points at the content; content
+    /// renamed into place is added to `effects.placed`.
     /// - Throws: `UploadError.storageFailed`.
-    func place(_ blob: FinishedBlob, unsynced: inout Set<String>) throws(UploadError) {
+    func place(_ blob: FinishedBlob, effects: inout WriteEffects) throws(UploadError) {
         let final = path(for: blob.sha256)
         let leaf = (final as NSString).deletingLastPathComponent
         if access(final, F_OK) == 0 {
@@ -167,11 +168,12 @@ final class DiskBlobStore: Sendable {
             for dir in [outer, leaf] {
                 if mkdir(dir, 0o700) != 0, errno != EEXIST { throw .disk("mkdir", dir) }
             }
-            unsynced.insert(outer)
-            unsynced.insert(blobsDirectory)
+            effects.unsynced.insert(outer)
+            effects.unsynced.insert(blobsDirectory)
         }
         guard rename(blob.temporaryPath, final) == 0 else { throw .disk("rename to", final) }
-        unsynced.insert(leaf)
+        effects.placed.insert(blob.sha256)
+        effects.unsynced.insert(leaf)
     }
 
     /// Removes an upload's copy from `tmp/` if it is still there — its content was already stored, or

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import PapersCore
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -72,6 +74,7 @@ final class CommitQueue: Sendable {
             if jobs.isEmpty { return }
             var failure: (any Error)?
             do {
+                let now = Timestamp.milliseconds(Date())
                 try await database.writeWithoutTransaction { db in
                     var effects = WriteEffects()
                     var commitError: (any Error)?
@@ -79,13 +82,14 @@ final class CommitQueue: Sendable {
                         try db.inTransaction {
                             effects = WriteEffects()
                             for job in jobs { job.run(db, &effects) }
+                            try SQLiteMetadataStore.markUnreferenced(db, effects.touched, now: now)
                             self.blobs.syncDirectories(effects.unsynced)
                             return .commit
                         }
                     } catch {
                         commitError = error
                     }
-                    try SQLiteMetadataStore.collect(db, effects.touched, blobs: self.blobs)
+                    try SQLiteMetadataStore.removePlacedInVain(db, effects.placed, blobs: self.blobs)
                     if let commitError { throw commitError }
                 }
             } catch {

@@ -167,7 +167,8 @@ extension SQLiteMetadataStore {
             let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict)
             try self.checkQuota(db, ownerId: ownerId, adding: content.size)
             effects.touched.insert(content.sha256)
-            try self.blobs.place(content, unsynced: &effects.unsynced)
+            try self.blobs.place(content, effects: &effects)
+            try Self.reference(db, sha256: content.sha256, size: content.size)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
@@ -202,7 +203,8 @@ extension SQLiteMetadataStore {
         try checkQuota(db, ownerId: node.ownerId, adding: content.size - node.size)
         effects.touched.insert(content.sha256)
         if let old = node.sha256 { effects.touched.insert(old) }
-        try blobs.place(content, unsynced: &effects.unsynced)
+        try blobs.place(content, effects: &effects)
+        try Self.reference(db, sha256: content.sha256, size: content.size)
         try db.cachedStatement(sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?")
             .execute(arguments: [content.size, content.sha256, now, node.id])
         if let parentId = node.parentId {
@@ -258,7 +260,8 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Deletes a node and, for a folder, everything under it; content no node uses any more is removed.
+    /// Deletes a node and, for a folder, everything under it; content no node uses any more is marked
+    /// unreferenced, for the collector.
     /// - Throws: `StoreError.nodeNotFound`, `.preconditionFailed`.
     func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
         let now = nowMs

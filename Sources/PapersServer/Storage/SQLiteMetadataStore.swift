@@ -115,24 +115,40 @@ final class SQLiteMetadataStore: Sendable {
                     CREATE INDEX login_failures_by_key ON login_failures(key, at_ms);
                     """)
         }
+        // Content known by hash: a row per stored blob, marked with the time it stopped being used;
+        // the collector removes it a grace period later (BlobCollector). Leases let one process at a
+        // time run such jobs.
+        migrator.registerMigration("v2 content references") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE blobs (
+                      sha256 TEXT PRIMARY KEY NOT NULL,
+                      size INTEGER NOT NULL CHECK (size >= 0),
+                      unreferenced_ms INTEGER
+                    );
+                    INSERT INTO blobs (sha256, size, unreferenced_ms)
+                      SELECT sha256, MAX(size), NULL FROM nodes WHERE sha256 IS NOT NULL GROUP BY sha256;
+                    CREATE INDEX blobs_unreferenced ON blobs(unreferenced_ms) WHERE unreferenced_ms IS NOT NULL;
+                    CREATE TABLE leases (
+                      name TEXT PRIMARY KEY NOT NULL,
+                      holder TEXT NOT NULL,
+                      expires_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
-    /// Start-up housekeeping: clears `tmp/`, removes content no node uses and expired revocations.
-    /// Returns how many blobs were collected.
+    /// Start-up housekeeping: clears what stopped processes left in `tmp/` and expired revocations.
+    /// Content no node uses is the collector's (`BlobCollector`), never a start-up's: another
+    /// process may be about to use it. Returns how many staging folders and files went.
     @discardableResult
     func recover() throws -> Int {
-        blobs.clearStaging()
-        return try database.writeWithoutTransaction { db in
-            let referenced = try Set(String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM nodes WHERE sha256 IS NOT NULL"))
-            var collected = 0
-            for hash in blobs.storedHashes() where !referenced.contains(hash) {
-                blobs.remove(sha256: hash)
-                collected += 1
-            }
+        let cleared = blobs.clearStaging()
+        try database.write { db in
             try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_ms < ?", arguments: [nowMs])
-            return collected
         }
+        return cleared
     }
 
     /// Whether the database answers (for `/health`).
@@ -162,7 +178,8 @@ extension SQLiteMetadataStore {
     /// removed from disk afterwards if no node uses them, still under the writer lock — after a commit
     /// that frees replaced or deleted content, after a rollback content placed in vain.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout WriteEffects) throws -> T) async throws -> T {
-        try await database.writeWithoutTransaction { db in
+        let now = nowMs
+        return try await database.writeWithoutTransaction { db in
             var effects = WriteEffects()
             let outcome: Result<T, any Error>
             do {
@@ -170,6 +187,7 @@ extension SQLiteMetadataStore {
                 try db.inTransaction {
                     effects = WriteEffects()
                     result = try body(db, &effects)
+                    try Self.markUnreferenced(db, effects.touched, now: now)
                     self.blobs.syncDirectories(effects.unsynced)
                     return .commit
                 }
@@ -177,25 +195,65 @@ extension SQLiteMetadataStore {
             } catch {
                 outcome = .failure(error)
             }
-            try Self.collect(db, effects.touched, blobs: self.blobs)
+            try Self.removePlacedInVain(db, effects.placed, blobs: self.blobs)
             return try outcome.get()
         }
     }
 
-    /// Removes the content of these hashes that no node uses.
-    static func collect(_ db: Database, _ hashes: Set<String>, blobs: DiskBlobStore) throws {
+    /// Records that content is used (again): its row, with no "unreferenced since".
+    static func reference(_ db: Database, sha256: String, size: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (?, ?, NULL)
+                ON CONFLICT (sha256) DO UPDATE SET unreferenced_ms = NULL WHERE unreferenced_ms IS NOT NULL
+                """
+        ).execute(arguments: [sha256, size])
+    }
+
+    /// Marks the content of these hashes that no node uses any more as unreferenced since `now`
+    /// (kept if already marked): the collector removes it after the grace period. Inside the write.
+    static func markUnreferenced(_ db: Database, _ hashes: Set<String>, now: Int64) throws {
         for hash in hashes {
-            let used = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"), arguments: [hash]) ?? false
-            if !used { blobs.remove(sha256: hash) }
+            try db.cachedStatement(
+                sql: """
+                    UPDATE blobs SET unreferenced_ms = ? WHERE sha256 = ? AND unreferenced_ms IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)
+                    """
+            ).execute(arguments: [now, hash, hash])
+        }
+    }
+
+    /// Removes content a write renamed into place whose transaction (or savepoint) did not commit:
+    /// it has no row, so nothing refers to it. Checked and removed inside an immediate transaction,
+    /// which holds the database's write lock, so that no writer of any process can reference it
+    /// between the check and the removal.
+    static func removePlacedInVain(_ db: Database, _ hashes: Set<String>, blobs: DiskBlobStore) throws {
+        guard !hashes.isEmpty else { return }
+        let known = try hashes.filter { hash in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?)"), arguments: [hash]) ?? false
+        }
+        let orphans = hashes.subtracting(known)
+        guard !orphans.isEmpty else { return }
+        try db.inTransaction(.immediate) {
+            for hash in orphans {
+                let referenced = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"),
+                    arguments: [hash, hash]) ?? true
+                if !referenced { blobs.remove(sha256: hash) }
+            }
+            return .commit
         }
     }
 }
 
 /// What a write did to the blob store, settled around its commit.
 struct WriteEffects {
-    /// Content placed or released: collected after the transaction if no node uses it.
+    /// Content placed or released: marked unreferenced in the transaction if no node uses it.
     var touched = Set<String>()
+    /// Content this write renamed into place (not already stored): removed again if the write did
+    /// not commit.
+    var placed = Set<String>()
     /// Folders of `blobs/` with new entries, fsynced before the commit.
     var unsynced = Set<String>()
 }
