@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import PapersCore
+import ServiceLifecycle
 
 /// What the routes need, built once at start-up (tests build it over a temporary directory).
 public struct AppDependencies: Sendable {
@@ -17,6 +18,8 @@ public struct AppDependencies: Sendable {
     let now: @Sendable () -> Date
     /// Removes content no file has used for `--gc-grace`, run beside the server.
     let collector: BlobCollector?
+    /// Follows the logouts of other processes on the same database.
+    let revocations: RevocationFeed?
 
     /// Opens the data directory: creates it, opens and migrates the database, clears what stopped
     /// processes left in `tmp/`, and loads or creates the signing key.
@@ -44,7 +47,7 @@ public struct AppDependencies: Sendable {
         let collector = BlobCollector(store: store, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
         return AppDependencies(
             configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash, now: now,
-            collector: collector)
+            collector: collector, revocations: RevocationFeed(store: store, logger: logger))
     }
 }
 
@@ -94,7 +97,7 @@ public func buildApplication(
             return MeteredHTTP1Channel(http1: http1)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: dependencies.collector.map { [$0] } ?? [],
+        services: [dependencies.collector as (any Service)?, dependencies.revocations].compactMap { $0 },
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

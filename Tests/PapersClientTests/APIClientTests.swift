@@ -147,7 +147,7 @@ import Testing
         // The server drops the partial upload; poll briefly for its clean-up.
         var leftovers: [String] = ["?"]
         for _ in 0..<50 {
-            leftovers = (try? FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/tmp")) ?? []
+            leftovers = server.stagedFiles
             if leftovers.isEmpty { break }
             try await Task.sleep(for: .milliseconds(100))
         }

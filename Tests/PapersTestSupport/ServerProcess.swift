@@ -13,6 +13,20 @@ public final class ServerProcess: @unchecked Sendable {
 
     public let process = Process()
     public let dataDirectory: String
+
+    /// Files staged under `tmp/` (each server process stages in its own `tmp/<instance>/`).
+    public var stagedFiles: [String] {
+        let tmp = dataDirectory + "/tmp"
+        guard let walker = FileManager.default.enumerator(atPath: tmp) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: tmp + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(relative)
+            }
+        }
+        return files
+    }
     public private(set) var url = ""
     private let output = Pipe()
 

@@ -18,9 +18,12 @@ final class SQLiteMetadataStore: Sendable {
     /// The unexpired revoked token ids with their expiry (ms), mirrored from `revoked_tokens`.
     ///
     /// Every request checks its token against this; a database read for it was a third of a
-    /// metadata request's cost. Exact because this process is the database's only writer (as for
-    /// start-up garbage collection): the row is committed before the id is added here.
+    /// metadata request's cost. This process's logouts are added as their row is committed; other
+    /// processes' (several may share the database) arrive through `followRevocations`, polled every
+    /// quarter second by `RevocationFeed`.
     let revoked = Mutex<[String: Int64]>([:])
+    /// The highest `revoked_tokens` rowid already mirrored.
+    let revokedUpTo = Mutex<Int64>(0)
 
     /// The connection settings of every database the store opens (also for tests' in-memory ones).
     static var configuration: Configuration {
@@ -59,12 +62,25 @@ final class SQLiteMetadataStore: Sendable {
         self.now = now
         try Self.migrator.migrate(database)
         let nowMs = Timestamp.milliseconds(now())
-        let rows = try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT jti, expires_ms FROM revoked_tokens WHERE expires_ms >= ?", arguments: [nowMs])
+        try followRevocations()
+    }
+
+    /// Adds the revocations committed since the last call (by any process) to `revoked`. Returns
+    /// how many were new.
+    @discardableResult
+    func followRevocations() throws -> Int {
+        let after = revokedUpTo.withLock { $0 }
+        let rows = try reading { db in
+            try Row.fetchAll(
+                db, sql: "SELECT rowid, jti, expires_ms FROM revoked_tokens WHERE rowid > ? AND expires_ms >= ? ORDER BY rowid",
+                arguments: [after, nowMs])
         }
+        guard let last = rows.last else { return 0 }
         revoked.withLock { revoked in
-            for row in rows { revoked[row[0]] = row[1] }
+            for row in rows { revoked[row[1]] = row[2] }
         }
+        revokedUpTo.withLock { $0 = max($0, last[0]) }
+        return rows.count
     }
 
     var nowMs: Int64 { Timestamp.milliseconds(now()) }

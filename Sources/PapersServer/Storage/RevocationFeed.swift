@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Brings the logouts of the other server processes on the same database into this one's revoked
+/// set, so that a token revoked anywhere is refused here within a second (every `interval`, default
+/// a quarter second: one indexed read of the rows added since the last look).
+///
+/// Polling, because SQLite has no notifications between processes; a PostgreSQL store would
+/// listen instead and keep the poll as its fallback.
+struct RevocationFeed: Service {
+    let store: SQLiteMetadataStore
+    var interval: TimeInterval = 0.25
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                try store.followRevocations()
+            } catch {
+                logger.warning("reading other processes' logouts failed, trying again: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            }
+        }
+    }
+}
