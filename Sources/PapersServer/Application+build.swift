@@ -62,7 +62,8 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: KnownAccounts())
     router.get("health") { _, context in
         try await dependencies.store.ping()
-        return try Response.json(HealthStatus(status: "ok", version: PapersVersion.string), status: .ok, context: context)
+        return try Response.json(
+            HealthStatus(status: "ok", version: PapersVersion.string, database: "sqlite", blobs: "file"), status: .ok, context: context)
     }
     AuthController(
         store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store, now: dependencies.now),

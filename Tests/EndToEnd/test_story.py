@@ -99,6 +99,7 @@ def test_health(module_server):
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
     assert isinstance(r.json()["version"], str) and r.json()["version"]
+    assert r.json()["database"] == "sqlite" and r.json()["blobs"] == "file"
 
 
 # --------------------------------------------------------------------------- folders and uploads

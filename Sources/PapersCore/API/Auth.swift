@@ -100,9 +100,15 @@ public struct Account: Codable, Sendable, Equatable {
 public struct HealthStatus: Codable, Sendable, Equatable {
     public var status: String
     public var version: String
+    /// The metadata backend: `sqlite` (or `postgres`).
+    public var database: String?
+    /// The content backend: `file` (or `s3`).
+    public var blobs: String?
 
-    public init(status: String, version: String) {
+    public init(status: String, version: String, database: String? = nil, blobs: String? = nil) {
         self.status = status
         self.version = version
+        self.database = database
+        self.blobs = blobs
     }
 }
