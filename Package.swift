@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "PapersServer",
                 "PapersCore",
+                "PapersTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -20,12 +20,12 @@ import Testing
             owner = try await store.createUser(email: "ada@example.com", fullname: "Ada", passwordHash: "x", quotaBytes: nil).id
         }
 
-        func upload(_ name: String, _ text: String) async throws -> NodeRecord {
+        func upload(_ name: String, _ text: String, onConflict: OnConflict = .fail) async throws -> NodeRecord {
             let staged = try store.blobs.stage(limit: UploadLimit(maxUpload: nil, quotaRemaining: nil))
             try staged.write(ByteBuffer(string: text))
             let finished = try await staged.finish(expectedSHA256: nil)
             let (node, _) = try await store.createFile(
-                ownerId: owner, parentId: nil, name: name, mimeType: "text/plain", content: finished, onConflict: .fail)
+                ownerId: owner, parentId: nil, name: name, mimeType: "text/plain", content: finished, onConflict: onConflict)
             await store.blobs.removeLeftover(finished)
             return node
         }
@@ -76,10 +76,27 @@ import Testing
         _ = try await world.upload("kept.txt", "kept")
         let orphan = world.store.blobs.path(for: sha256Hex("orphan"))
         try FileManager.default.createDirectory(atPath: (orphan as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: orphan, contents: Data("orphan".utf8))
+        _ = FileManager.default.createFile(atPath: orphan, contents: Data("orphan".utf8))
         #expect(try await world.store.sweepOrphanFiles(changedBefore: Date().addingTimeInterval(-3600)) == 0, "too recent")
         #expect(try await world.store.sweepOrphanFiles(changedBefore: Date().addingTimeInterval(60)) == 1)
         #expect(!FileManager.default.fileExists(atPath: orphan))
         #expect(world.exists("kept"))
+    }
+
+    @Test func renamingPicksTheFirstFreeNumberFromOneRead() async throws {
+        let world = try await World()
+        defer { world.remove() }
+        var names: [String] = []
+        for i in 0..<6 { names.append(try await world.upload("r.txt", "v\(i)", onConflict: .rename).name) }
+        #expect(names == ["r.txt", "r (1).txt", "r (2).txt", "r (3).txt", "r (4).txt", "r (5).txt"])
+        let two = try #require(try await world.store.child(ownerId: world.owner, parentId: nil, name: "r (2).txt"))
+        try await world.store.deleteNode(ownerId: world.owner, id: two.id, kind: .any, ifMatch: nil)
+        #expect(try await world.upload("r.txt", "again", onConflict: .rename).name == "r (2).txt", "the first free number")
+        #expect(try await world.upload("r.txt", "more", onConflict: .rename).name == "r (6).txt")
+        // Names that only look alike are not counted: "r (x).txt", "r (7) copy.txt".
+        _ = try await world.upload("r (x).txt", "x")
+        #expect(try await world.upload("r.txt", "last", onConflict: .rename).name == "r (7).txt")
+        #expect(try await world.upload(".profile", "p").name == ".profile")
+        #expect(try await world.upload(".profile", "q", onConflict: .rename).name == ".profile (1)")
     }
 }

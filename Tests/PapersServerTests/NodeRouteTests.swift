@@ -1,5 +1,6 @@
 import Foundation
 import PapersCore
+import PapersTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -414,18 +415,4 @@ import Testing
             #expect(try await ada.call(.get, "/files/?name=a%2Fb").status == .badRequest)
         }
     }
-}
-
-/// The files staged under `tmp/` (in the staging folders of the processes using the data directory).
-func stagedFiles(_ dataDirectory: String) -> [String] {
-    let tmp = dataDirectory + "/tmp"
-    guard let walker = FileManager.default.enumerator(atPath: tmp) else { return [] }
-    var files: [String] = []
-    while let relative = walker.nextObject() as? String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: tmp + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
-            files.append(relative)
-        }
-    }
-    return files
 }

@@ -17,8 +17,8 @@ import Testing
         // file of the older one-folder layout.
         let dead = root + "/tmp/dead-instance"
         try FileManager.default.createDirectory(atPath: dead, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dead + "/upload-x", contents: Data(repeating: 1, count: 100))
-        FileManager.default.createFile(atPath: root + "/tmp/upload-loose", contents: Data(repeating: 2, count: 100))
+        _ = FileManager.default.createFile(atPath: dead + "/upload-x", contents: Data(repeating: 1, count: 100))
+        _ = FileManager.default.createFile(atPath: root + "/tmp/upload-loose", contents: Data(repeating: 2, count: 100))
 
         let b = try DiskBlobStore(root: root)
         #expect(b.stagingDirectory != a.stagingDirectory)

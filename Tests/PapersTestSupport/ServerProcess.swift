@@ -15,18 +15,7 @@ public final class ServerProcess: @unchecked Sendable {
     public let dataDirectory: String
 
     /// Files staged under `tmp/` (each server process stages in its own `tmp/<instance>/`).
-    public var stagedFiles: [String] {
-        let tmp = dataDirectory + "/tmp"
-        guard let walker = FileManager.default.enumerator(atPath: tmp) else { return [] }
-        var files: [String] = []
-        while let relative = walker.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: tmp + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(relative)
-            }
-        }
-        return files
-    }
+    public var stagedFiles: [String] { PapersTestSupport.stagedFiles(dataDirectory) }
     public private(set) var url = ""
     private let output = Pipe()
 
@@ -146,4 +135,18 @@ public func sha256File(_ path: String) throws -> String {
     var hasher = SHA256()
     while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
     return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+}
+
+/// The files staged under a data directory's `tmp/`, in the staging folders of the processes using it.
+public func stagedFiles(_ dataDirectory: String) -> [String] {
+    let tmp = dataDirectory + "/tmp"
+    guard let walker = FileManager.default.enumerator(atPath: tmp) else { return [] }
+    var files: [String] = []
+    while let relative = walker.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: tmp + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+            files.append(relative)
+        }
+    }
+    return files
 }

@@ -72,12 +72,7 @@ extension SQLiteMetadataStore {
         return try await database.writeWithoutTransaction { db in
             var removed = 0
             try db.inTransaction(.immediate) {
-                for hash in orphans {
-                    let referenced = try Bool.fetchOne(
-                        db.cachedStatement(
-                            sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"),
-                        arguments: [hash, hash]) ?? true
-                    guard !referenced else { continue }
+                for hash in orphans where try !Self.isReferenced(db, hash) {
                     self.blobs.remove(sha256: hash)
                     removed += 1
                 }

@@ -329,10 +329,31 @@ extension SQLiteMetadataStore {
         }
         if try isFree(name) { return name }
         guard onConflict == .rename else { throw StoreError.nameConflict(name: name) }
-        for n in 1...10_000 {
+        // The numbered names already taken, in one range read of the (parent_id, name) index: probing
+        // `name (1)`, `name (2)`, … one query each made the n-th upload of one name cost O(n) queries.
+        let (stem, ext) = NodeName.splitExtension(name)
+        let prefix = stem + " ("
+        let suffix = ")" + ext
+        var takenNumbers = Set<Int>()
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT name, id FROM nodes WHERE parent_id = ? AND name >= ? AND name < ?"),
+            arguments: [parentId, prefix, prefix + "\u{10FFFF}"])
+        {
+            let taken: String = row[0]
+            let id: String = row[1]
+            guard id != ignoring, taken.hasSuffix(suffix), taken.count > prefix.count + suffix.count else { continue }
+            let digits = taken.dropFirst(prefix.count).dropLast(suffix.count)
+            if digits.allSatisfy(\.isASCII), let n = Int(digits), n > 0 { takenNumbers.insert(n) }
+        }
+        var n = 1
+        while n <= 1_000_000 {
+            while takenNumbers.contains(n) { n += 1 }
             // No numbered name keeps the name rules (the stem would vanish): a conflict after all.
             guard let candidate = NodeName.numbered(name, n) else { break }
+            // One lookup confirms it (and covers a stem shortened to keep the byte limit, which the
+            // range read does not see).
             if try isFree(candidate) { return candidate }
+            n += 1
         }
         throw StoreError.nameConflict(name: name)
     }

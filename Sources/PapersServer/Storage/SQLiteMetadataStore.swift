@@ -251,15 +251,16 @@ extension SQLiteMetadataStore {
         let orphans = hashes.subtracting(known)
         guard !orphans.isEmpty else { return }
         try db.inTransaction(.immediate) {
-            for hash in orphans {
-                let referenced = try Bool.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"),
-                    arguments: [hash, hash]) ?? true
-                if !referenced { blobs.remove(sha256: hash) }
-            }
+            for hash in orphans where try !isReferenced(db, hash) { blobs.remove(sha256: hash) }
             return .commit
         }
+    }
+
+    /// Whether stored content has a row or a node using it (then it must stay).
+    static func isReferenced(_ db: Database, _ hash: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"),
+            arguments: [hash, hash]) ?? true
     }
 }
 
