@@ -35,7 +35,11 @@ public struct AppDependencies: Sendable {
                 "the data directory \(dir) can be read by other users (mode \(String(mode, radix: 8))); run chmod 700 on it")
         }
         let blobs = try DiskBlobStore(root: dir, minFreeSpace: configuration.minFreeSpaceBytes)
-        let databasePath = dir + "/papers.sqlite"
+        let databasePath = configuration.databasePath ?? dir + "/papers.sqlite"
+        // A database outside the data directory (`--database`) gets its folder made like the data directory.
+        try FileManager.default.createDirectory(
+            atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
         let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
         let cleared = try store.recover()

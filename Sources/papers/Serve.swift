@@ -23,6 +23,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Data directory (PAPERS_DATA). Default $XDG_DATA_HOME/papers or ~/.local/share/papers.")
     var data: String?
 
+    @Option(
+        name: .customLong("database"),
+        help: "The database: a path or sqlite:PATH (PAPERS_DATABASE_URL). Default DATA/papers.sqlite. PostgreSQL URLs are not supported by this build yet.")
+    var database: String?
+
     @Option(name: .customLong("token-ttl"), help: "Token lifetime: seconds or 30m, 24h, 7d (PAPERS_TOKEN_TTL). Default 24h.")
     var tokenTTL: String?
 
@@ -69,6 +74,15 @@ struct Serve: AsyncParsableCommand {
             guard let text = value(option, variable) else { return nil }
             guard let result = parse(text) else { throw ValidationError("\(name) must look like \(examples), not \(text)") }
             return result
+        }
+        if let chosen = try parsed(database, "PAPERS_DATABASE_URL", "database", like: "a path, sqlite:PATH or postgres://...", ConfigValue.database) {
+            switch chosen {
+            case .sqlite(let path):
+                configuration.databasePath = (path as NSString).expandingTildeInPath
+            case .postgres:
+                // Named by the design (several servers on one PostgreSQL); the store is not in this build.
+                throw ValidationError("--database: PostgreSQL is not supported by this build yet; use a SQLite path (see docs/operations.md, Scale-out)")
+            }
         }
         if let ttl = try parsed(tokenTTL, "PAPERS_TOKEN_TTL", "token-ttl", like: "3600, 30m, 24h or 7d", ConfigValue.duration) {
             configuration.tokenLifetime = ttl

@@ -33,6 +33,10 @@ def serve(args, env=None, timeout=20):
     (["--idle-timeout", "0"], {}, "idle-timeout"),
     ([], {"PAPERS_IDLE_TIMEOUT": "soon"}, "idle-timeout"),
     (["--log-level", "loud"], {}, "log level"),
+    (["--database", "postgres://papers:secret@127.0.0.1/papers"], {}, "postgresql is not supported by this build yet"),
+    ([], {"PAPERS_DATABASE_URL": "ftp://somewhere/db"}, "database must look like"),
+    (["--gc-grace", "whenever"], {}, "gc-grace"),
+    (["--gc-interval", "0"], {}, "gc-interval"),
     (["--unknown-option"], {}, "unknown"),
 ])
 def test_bad_values_are_refused(args, env, needle):
@@ -67,3 +71,25 @@ def test_options_win_over_the_environment_and_take_effect(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0
+
+
+def test_the_database_can_live_outside_the_data_directory(tmp_path):
+    data = tmp_path / "data"
+    db = tmp_path / "fast-disk" / "meta" / "papers.sqlite"
+    port = free_port()
+    proc = subprocess.Popen([PAPERS_BIN, "serve", "--port", str(port), "--data", str(data), "--database", f"sqlite:{db}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def healthy():
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).json()
+            except requests.RequestException:
+                return None
+        health = wait_until(healthy, timeout=20)
+        assert health == {"status": "ok", "version": health["version"], "database": "sqlite", "blobs": "file"}
+        assert db.exists() and not (data / "papers.sqlite").exists()
+        assert (data / "blobs").is_dir()
+        assert oct(db.parent.stat().st_mode & 0o777) == oct(0o700)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port.
     public var port: Int = 8080
     public var dataDirectory: String
+    /// The SQLite database file; `nil`: `DATA/papers.sqlite`.
+    public var databasePath: String?
     /// Seconds a token stays valid.
     public var tokenLifetime: TimeInterval = 24 * 3600
     /// Largest accepted upload in bytes; `nil`: no limit.
@@ -42,6 +44,28 @@ public struct ServerConfiguration: Sendable {
 
 /// Reads sizes (`1048576`, `512K`, `100M`, `2G`, `1T`; powers of 1024) and durations (`3600`, `30m`, `24h`, `7d`).
 public enum ConfigValue {
+    /// What `--database` names.
+    public enum Database: Equatable, Sendable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    /// A path, `sqlite:PATH` (also `sqlite://PATH`), or a `postgres://` / `postgresql://` URL; `nil` for anything else.
+    public static func database(_ text: String) -> Database? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let lower = t.lowercased()
+        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") { return .postgres(url: t) }
+        var path = t
+        if lower.hasPrefix("sqlite://") {
+            path = String(t.dropFirst("sqlite://".count))
+        } else if lower.hasPrefix("sqlite:") {
+            path = String(t.dropFirst("sqlite:".count))
+        } else if t.contains("://") {
+            return nil
+        }
+        return path.isEmpty ? nil : .sqlite(path: path)
+    }
+
     public static func size(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces).uppercased()
         guard let last = t.last else { return nil }
