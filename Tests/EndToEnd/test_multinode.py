@@ -142,7 +142,7 @@ def test_a_process_killed_mid_upload_leaves_the_other_serving_and_restarts_clean
         b_result["status"] = r.status_code
         b_result["node"] = r.json() if r.status_code == 201 else r.text
 
-    stream = CountingStream(512 * MiB)
+    stream = CountingStream(512 * MiB, delay=0.01)  # at least 5 s: still going when A is killed
     a_result: dict = {}
 
     def upload_on_a():
