@@ -22,11 +22,14 @@ final class CommitQueue: Sendable {
 
     private let database: any DatabaseWriter
     private let blobs: DiskBlobStore
+    /// The store's clock: when released content became unreferenced.
+    private let now: @Sendable () -> Date
     private let pending = Mutex(Pending())
 
-    init(database: any DatabaseWriter, blobs: DiskBlobStore) {
+    init(database: any DatabaseWriter, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.blobs = blobs
+        self.now = now
     }
 
     /// Runs `body` in the next batch and returns its result once the batch is committed.
@@ -74,7 +77,7 @@ final class CommitQueue: Sendable {
             if jobs.isEmpty { return }
             var failure: (any Error)?
             do {
-                let now = Timestamp.milliseconds(Date())
+                let now = Timestamp.milliseconds(self.now())
                 try await database.writeWithoutTransaction { db in
                     var effects = WriteEffects()
                     var commitError: (any Error)?

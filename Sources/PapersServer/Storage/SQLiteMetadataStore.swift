@@ -58,7 +58,7 @@ final class SQLiteMetadataStore: Sendable {
     init(writer: any DatabaseWriter, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
         database = writer
         self.blobs = blobs
-        uploads = CommitQueue(database: database, blobs: blobs)
+        uploads = CommitQueue(database: database, blobs: blobs, now: now)
         self.now = now
         try Self.migrator.migrate(database)
         let nowMs = Timestamp.milliseconds(now())

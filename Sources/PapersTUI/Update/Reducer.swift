@@ -273,8 +273,7 @@ func itemList(_ items: [(name: String, isFolder: Bool)], kind: String, place: St
     let names = items.prefix(3).map { $0.isFolder ? $0.name + "/" : $0.name }.joined(separator: ", ")
     let folders = items.contains(where: \.isFolder) ? " (folders with everything in them)" : ""
     let count = ByteCount.grouped(Int64(items.count))
-    let others = ByteCount.grouped(Int64(items.count - 3))
-    let more = items.count > 3 ? " and \(others) more" : ""
+    let more = items.count > 3 ? " and \(ByteCount.grouped(Int64(items.count - 3))) more" : ""
     return "\(count) \(kind)\(items.count == 1 ? "" : "s")\(place): \(names)\(more)\(folders)"
 }
 
