@@ -6,24 +6,48 @@ import NIOCore
 import PapersCore
 import ServiceLifecycle
 
-/// What the routes need, built once at start-up (tests build it over a temporary directory).
+/// What the routes need: the stores, picked by `--database` / `--blobs` (`open`) or handed in by
+/// a test (`init`), and what is built over them.
 public struct AppDependencies: Sendable {
     public let configuration: ServerConfiguration
     let store: any MetadataStore
-    let blobs: DiskBlobStore
+    let blobs: any BlobStore
+    let staging: StagingArea
+    /// The file tree's use cases, over both stores.
+    let files: FileService
     let tokens: TokenService
     let hasher: PasswordHasher
     let decoyHash: String
     /// The clock of tokens, throttling and timestamps (tests move it by hand).
-    let now: @Sendable () -> Date
+    var now: @Sendable () -> Date { store.now }
     /// Removes content no file has used for `--gc-grace`, run beside the server.
-    let collector: BlobCollector?
+    let collector: BlobCollector
     /// Follows the logouts of other processes on the same database.
-    let revocations: RevocationFeed?
+    let revocations: RevocationFeed
 
-    /// Opens the data directory: creates it, opens and migrates the database, clears what stopped
-    /// processes left in `tmp/`, and loads or creates the signing key.
-    /// - Throws: the store's or `SecretKey`'s errors when the directory is unusable.
+    /// Assembles the server over stores that are open: clears what stopped processes left in
+    /// `tmp/`, runs the store's start-up housekeeping, and loads or creates the signing key.
+    /// - Throws: the store's or `SecretKey`'s errors.
+    init(configuration: ServerConfiguration, store: any MetadataStore, blobs: any BlobStore, staging: StagingArea, logger: Logger) async throws {
+        self.configuration = configuration
+        self.store = store
+        self.blobs = blobs
+        self.staging = staging
+        let cleared = staging.clearLeftovers()
+        if cleared > 0 { logger.notice("start-up: removed \(cleared) uploads that stopped processes left in tmp/") }
+        try await store.recover()
+        files = FileService(store: store, blobs: blobs, staging: staging, maxUpload: configuration.maxUploadBytes)
+        let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: configuration.dataDirectory)
+        tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime, now: store.now)
+        hasher = PasswordHasher(rounds: configuration.passwordRounds)
+        decoyHash = hasher.hash(UUID().uuidString)
+        collector = BlobCollector(store: store, blobs: blobs, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
+        revocations = RevocationFeed(store: store, logger: logger)
+    }
+
+    /// Opens the data directory and the stores the configuration names: creates the directory,
+    /// opens and migrates the database, opens the blob store, and assembles the server over them.
+    /// - Throws: the stores' or `SecretKey`'s errors when something is unusable.
     public static func open(_ configuration: ServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws
         -> AppDependencies
     {
@@ -34,24 +58,16 @@ public struct AppDependencies: Sendable {
             logger.warning(
                 "the data directory \(dir) can be read by other users (mode \(String(mode, radix: 8))); run chmod 700 on it")
         }
-        let blobs = try DiskBlobStore(root: dir, minFreeSpace: configuration.minFreeSpaceBytes)
+        let staging = try StagingArea(root: dir + "/tmp", minFreeSpace: configuration.minFreeSpaceBytes)
+        let blobs = try DiskBlobStore(directory: configuration.blobsPath ?? dir + "/blobs")
         let databasePath = configuration.databasePath ?? dir + "/papers.sqlite"
         // A database outside the data directory (`--database`) gets its folder made like the data directory.
         try FileManager.default.createDirectory(
             atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
         try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
-        let store = try SQLiteMetadataStore(path: databasePath, blobs: blobs, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
-        let cleared = try store.recover()
-        if cleared > 0 { logger.notice("start-up: removed \(cleared) uploads that stopped processes left in tmp/") }
-        let secret = try configuration.secretKey ?? SecretKey.loadOrCreate(dataDirectory: dir)
-        let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime, now: now)
-        let hasher = PasswordHasher(rounds: configuration.passwordRounds)
-        let decoyHash = hasher.hash(UUID().uuidString)
-        let collector = BlobCollector(store: store, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
-        return AppDependencies(
-            configuration: configuration, store: store, blobs: blobs, tokens: tokens, hasher: hasher, decoyHash: decoyHash, now: now,
-            collector: collector, revocations: RevocationFeed(store: store, logger: logger))
+        let store = try SQLiteMetadataStore(path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
+        return try await AppDependencies(configuration: configuration, store: store, blobs: blobs, staging: staging, logger: logger)
     }
 }
 
@@ -66,16 +82,17 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: KnownAccounts())
     router.get("health") { _, context in
         try await dependencies.store.ping()
+        try await dependencies.blobs.ping()
         return try Response.json(
-            HealthStatus(status: "ok", version: PapersVersion.string, database: "sqlite", blobs: "file"), status: .ok, context: context)
+            HealthStatus(status: "ok", version: PapersVersion.string, database: dependencies.store.kind, blobs: dependencies.blobs.kind),
+            status: .ok, context: context)
     }
     AuthController(
         store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store, now: dependencies.now),
         defaultQuota: dependencies.configuration.defaultQuotaBytes, decoyHash: dependencies.decoyHash
     ).addRoutes(to: router.group("api/v1/auth"), auth: auth)
-    let uploads = UploadController(store: dependencies.store, blobs: dependencies.blobs, maxUpload: dependencies.configuration.maxUploadBytes)
     NodesController(
-        store: dependencies.store, uploads: uploads, content: ContentController(store: dependencies.store, blobs: dependencies.blobs)
+        files: dependencies.files, uploads: UploadController(files: dependencies.files), content: ContentController(files: dependencies.files)
     ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     table.load(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
@@ -102,7 +119,7 @@ public func buildApplication(
             return MeteredHTTP1Channel(http1: http1)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [dependencies.collector as (any Service)?, dependencies.revocations].compactMap { $0 },
+        services: [dependencies.collector, dependencies.revocations] as [any Service],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -28,6 +28,11 @@ struct Serve: AsyncParsableCommand {
         help: "The database: a path or sqlite:PATH (PAPERS_DATABASE_URL). Default DATA/papers.sqlite. PostgreSQL URLs are not supported by this build yet.")
     var database: String?
 
+    @Option(
+        name: .customLong("blobs"),
+        help: "Where file contents live: a folder path or file:///path, also a volume several servers share (PAPERS_BLOBS_URL). Default DATA/blobs. S3 URLs are not supported by this build yet.")
+    var blobs: String?
+
     @Option(name: .customLong("token-ttl"), help: "Token lifetime: seconds or 30m, 24h, 7d (PAPERS_TOKEN_TTL). Default 24h.")
     var tokenTTL: String?
 
@@ -82,6 +87,15 @@ struct Serve: AsyncParsableCommand {
             case .postgres:
                 // Named by the design (several servers on one PostgreSQL); the store is not in this build.
                 throw ValidationError("--database: PostgreSQL is not supported by this build yet; use a SQLite path (see docs/operations.md, Scale-out)")
+            }
+        }
+        if let chosen = try parsed(blobs, "PAPERS_BLOBS_URL", "blobs", like: "a path, file:///path or s3://bucket/prefix", ConfigValue.blobs) {
+            switch chosen {
+            case .file(let path):
+                configuration.blobsPath = (path as NSString).expandingTildeInPath
+            case .s3:
+                // Named by the design (content in an object store); that store is not in this build.
+                throw ValidationError("--blobs: S3 is not supported by this build yet; use a folder (see docs/operations.md, Scale-out)")
             }
         }
         if let ttl = try parsed(tokenTTL, "PAPERS_TOKEN_TTL", "token-ttl", like: "3600, 30m, 24h or 7d", ConfigValue.duration) {

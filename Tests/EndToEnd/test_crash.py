@@ -109,6 +109,9 @@ def test_sigkill_mid_upload(server, user):
     orphan_path = server.blob_path(sha256_hex(orphan))
     orphan_path.parent.mkdir(parents=True, exist_ok=True)
     orphan_path.write_bytes(orphan)
+    # Written over an hour ago: a younger one may be an upload about to commit its node.
+    two_hours_ago = time.time() - 7200
+    os.utime(orphan_path, (two_hours_ago, two_hours_ago))
 
     server.restart()
     assert [n["name"] for n in u.list_all(folder["id"])] == ["also.bin"]

@@ -2,9 +2,13 @@
 usage exit code before anything starts; good ones take effect (option over environment)."""
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -35,6 +39,9 @@ def serve(args, env=None, timeout=20):
     (["--log-level", "loud"], {}, "log level"),
     (["--database", "postgres://papers:secret@127.0.0.1/papers"], {}, "postgresql is not supported by this build yet"),
     ([], {"PAPERS_DATABASE_URL": "ftp://somewhere/db"}, "database must look like"),
+    (["--blobs", "s3://bucket/papers?region=us-east-1"], {}, "s3 is not supported by this build yet"),
+    ([], {"PAPERS_BLOBS_URL": "file://otherhost/srv/blobs"}, "blobs must look like"),
+    (["--blobs", "ftp://somewhere/blobs"], {}, "blobs must look like"),
     (["--gc-grace", "whenever"], {}, "gc-grace"),
     (["--gc-interval", "0"], {}, "gc-interval"),
     (["--unknown-option"], {}, "unknown"),
@@ -93,3 +100,54 @@ def test_the_database_can_live_outside_the_data_directory(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_contents_can_live_in_a_folder_on_another_file_system(tmp_path):
+    """--blobs names the content folder; on another file system than tmp/ (here /dev/shm, a tmpfs)
+    uploads are copied into it instead of linked. Everything else behaves the same."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.fail("this test needs /dev/shm on a file system of its own (it is on every Linux with a tmpfs there)")
+    blobs = shm / f"papers-blobs-{uuid.uuid4().hex}"
+    data = tmp_path / "data"
+    port = free_port()
+    proc = subprocess.Popen([PAPERS_BIN, "serve", "--port", str(port), "--data", str(data), "--blobs", f"file://{blobs}",
+                             "--gc-grace", "0", "--gc-interval", "0.25s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def healthy():
+            try:
+                return requests.get(base + "/health", timeout=1).json()
+            except requests.RequestException:
+                return None
+        assert wait_until(healthy, timeout=20)["blobs"] == "file"
+        requests.post(base + "/api/v1/auth/register", json={"fullname": "A", "email": "a@example.com", "password": "12345678",
+                                                             "password_conf": "12345678"}, timeout=30)
+        login = requests.post(base + "/api/v1/auth/login", json={"email": "a@example.com", "password": "12345678"}, timeout=30).json()
+        auth = {"Authorization": f"Bearer {login['token']}"}
+        api = f"{base}/api/v1/user/{login['user_id']}/files/"
+        big = os.urandom(3 * 1024 * 1024 + 7)
+        created = []
+        for name, body in (("big.bin", big), ("copy.bin", big), ("small.txt", b"small")):
+            r = requests.post(api, params={"name": name}, data=body, timeout=60,
+                              headers={**auth, "Content-Type": "application/octet-stream"})
+            assert r.status_code == 201, r.text
+            created.append(r.json())
+        sha = hashlib.sha256(big).hexdigest()
+        stored = blobs / sha[:2] / sha[2:4] / sha
+        assert stored.read_bytes() == big
+        assert not (data / "blobs").exists(), "nothing is stored in the default folder"
+        assert sorted(p.name for p in blobs.rglob("*") if p.is_file()) == sorted([sha, hashlib.sha256(b"small").hexdigest()])
+        assert not [p for p in (data / "tmp").rglob("*") if p.is_file()], "staging copies are gone"
+        for node, body in zip(created, (big, big, b"small")):
+            r = requests.get(f"{api}{node['id']}/content", headers=auth, timeout=60)
+            assert r.status_code == 200 and r.content == body
+        # Deleting both copies frees the content: the collector removes it from the --blobs folder.
+        for node in created[:2]:
+            assert requests.delete(f"{api}{node['id']}", headers=auth, timeout=30).status_code == 204
+        assert wait_until(lambda: not stored.exists(), timeout=20)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(blobs, ignore_errors=True)

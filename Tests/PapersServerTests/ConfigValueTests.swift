@@ -16,6 +16,18 @@ import Testing
         #expect(ConfigValue.database("  ") == nil)
     }
 
+    @Test func blobStoreNames() {
+        #expect(ConfigValue.blobs("/srv/blobs") == .file(path: "/srv/blobs"))
+        #expect(ConfigValue.blobs("relative/blobs") == .file(path: "relative/blobs"))
+        #expect(ConfigValue.blobs("file:///srv/papers%20blobs") == .file(path: "/srv/papers blobs"))
+        #expect(ConfigValue.blobs("file://localhost/srv/b") == .file(path: "/srv/b"))
+        #expect(ConfigValue.blobs("s3://bucket/prefix?region=eu-west-1") == .s3(url: "s3://bucket/prefix?region=eu-west-1"))
+        #expect(ConfigValue.blobs("file://elsewhere/srv/b") == nil, "another host's folder")
+        #expect(ConfigValue.blobs("s3://") == nil)
+        #expect(ConfigValue.blobs("ftp://x/y") == nil)
+        #expect(ConfigValue.blobs("") == nil)
+    }
+
     @Test func durationsAndZero() {
         #expect(ConfigValue.duration("0") == nil)
         #expect(ConfigValue.durationOrZero("0") == 0)

@@ -12,7 +12,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("papers-records-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(configuration: SQLiteMetadataStore.configuration)
-        return (try SQLiteMetadataStore(writer: queue, blobs: try DiskBlobStore(root: dir)), dir)
+        return (try SQLiteMetadataStore(writer: queue), dir)
     }
 
     @Test func aNodeReadByPositionMatchesItsColumnsByName() async throws {

@@ -9,9 +9,9 @@ import Testing
     @Test func startUpClearsOnlyTheStagingOfProcessesThatAreGone() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("papers-staging-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let a = try DiskBlobStore(root: root)
+        let a = try StagingArea(root: root + "/tmp")
         let staged = try a.stage(limit: UploadLimit(maxUpload: nil, quotaRemaining: nil))
-        #expect(staged.path.hasPrefix(a.stagingDirectory + "/"))
+        #expect(staged.path.hasPrefix(a.directory + "/"))
 
         // What a crashed process left: an unlocked staging folder with an upload in it, and a loose
         // file of the older one-folder layout.
@@ -20,14 +20,14 @@ import Testing
         _ = FileManager.default.createFile(atPath: dead + "/upload-x", contents: Data(repeating: 1, count: 100))
         _ = FileManager.default.createFile(atPath: root + "/tmp/upload-loose", contents: Data(repeating: 2, count: 100))
 
-        let b = try DiskBlobStore(root: root)
-        #expect(b.stagingDirectory != a.stagingDirectory)
-        #expect(b.clearStaging() == 2)
+        let b = try StagingArea(root: root + "/tmp")
+        #expect(b.directory != a.directory)
+        #expect(b.clearLeftovers() == 2)
         #expect(!FileManager.default.fileExists(atPath: dead))
         #expect(!FileManager.default.fileExists(atPath: root + "/tmp/upload-loose"))
         // The live process's upload is untouched, and so is b's own folder.
         #expect(FileManager.default.fileExists(atPath: staged.path))
-        #expect(FileManager.default.fileExists(atPath: b.stagingDirectory))
+        #expect(FileManager.default.fileExists(atPath: b.directory))
         staged.discard()
     }
 }

@@ -11,7 +11,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("papers-store-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let store = try SQLiteMetadataStore(path: dir + "/papers.sqlite", blobs: try DiskBlobStore(root: dir))
+        let store = try SQLiteMetadataStore(path: dir + "/papers.sqlite")
         let (synchronous, journal, foreignKeys) = try store.database.writeWithoutTransaction { db in
             (
                 try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"),

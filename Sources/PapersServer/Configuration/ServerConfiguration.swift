@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     /// The SQLite database file; `nil`: `DATA/papers.sqlite`.
     public var databasePath: String?
+    /// The folder of file contents; `nil`: `DATA/blobs`.
+    public var blobsPath: String?
     /// Seconds a token stays valid.
     public var tokenLifetime: TimeInterval = 24 * 3600
     /// Largest accepted upload in bytes; `nil`: no limit.
@@ -64,6 +66,28 @@ public enum ConfigValue {
             return nil
         }
         return path.isEmpty ? nil : .sqlite(path: path)
+    }
+
+    /// What `--blobs` names.
+    public enum Blobs: Equatable, Sendable {
+        case file(path: String)
+        case s3(url: String)
+    }
+
+    /// A path, `file:///path` (an absolute path; percent-escapes decoded), or an `s3://bucket/...`
+    /// URL; `nil` for anything else.
+    public static func blobs(_ text: String) -> Blobs? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let lower = t.lowercased()
+        if lower.hasPrefix("s3://") { return t.count > "s3://".count ? .s3(url: t) : nil }
+        if lower.hasPrefix("file://") {
+            // file:///path: an empty host (or localhost) and an absolute path.
+            guard let url = URL(string: t), url.isFileURL, url.host == nil || url.host == "" || url.host == "localhost" else { return nil }
+            let path = url.path
+            return path.hasPrefix("/") ? .file(path: path) : nil
+        }
+        if t.contains("://") || t.isEmpty { return nil }
+        return .file(path: t)
     }
 
     public static func size(_ text: String) -> Int64? {

@@ -5,15 +5,13 @@ import NIOCore
 import NIOPosix
 import PapersCore
 
-/// `GET|HEAD /files/<id>/content`: the bytes, streamed from disk, with ranges and validators.
+/// `GET|HEAD /files/<id>/content`: the bytes, streamed from the blob store, with ranges and validators.
 struct ContentController {
-    let store: any MetadataStore
-    let blobs: DiskBlobStore
+    let files: FileService
 
     func download(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
-        let node = try await store.node(id: try context.parameters.require("file_id"), ownerId: caller.userId, kind: .file)
-        guard let sha256 = node.sha256 else { throw StoreError.isAFolder }
+        let node = try await files.node(id: try context.parameters.require("file_id"), ownerId: caller.userId, kind: .file)
         var headers: HTTPFields = [
             .eTag: node.etag,
             .lastModified: HTTPDate.format(milliseconds: node.modifiedMs),
@@ -30,10 +28,9 @@ struct ContentController {
             // one-second resolution, so content replaced within the same second would glue two versions.
             range = .whole
         }
-        let path = blobs.path(for: sha256)
-        // The node is committed but its content is gone (the data directory was damaged): HEAD says
-        // so as GET does, instead of promising bytes that cannot be sent.
-        if request.method == .head, access(path, R_OK) != 0 { throw StoreError.blobMissing }
+        // The node is committed but its content is gone (the blob store was damaged): HEAD says so as
+        // GET does, instead of promising bytes that cannot be sent.
+        if request.method == .head, await !files.hasContent(node) { throw StoreError.blobMissing }
         switch range {
         case .unsatisfiable:
             throw APIError(
@@ -42,24 +39,22 @@ struct ContentController {
         case .whole:
             headers[.contentLength] = String(node.size)
             if request.method == .head { return Response(status: .ok, headers: headers) }
-            let body = node.size == 0 ? ResponseBody() : try await load(path, range: 0...Int(node.size - 1), context: context)
+            let body = node.size == 0 ? ResponseBody() : try await load(node, range: 0...Int(node.size - 1))
             return Response(status: .ok, headers: headers, body: body)
         case .partial(let bytes):
             headers[.contentLength] = String(bytes.count)
             headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(node.size)"
             if request.method == .head { return Response(status: .partialContent, headers: headers) }
-            let body = try await load(path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
+            let body = try await load(node, range: Int(bytes.lowerBound)...Int(bytes.upperBound))
             return Response(status: .partialContent, headers: headers, body: body)
         }
     }
 
-    /// Streams a byte range of a blob. The file is opened before the response starts, so content
-    /// deleted meanwhile still streams whole (POSIX keeps an open file alive).
-    private func load(_ path: String, range: ClosedRange<Int>, context: AppRequestContext) async throws -> ResponseBody {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        // The node is committed but its content is gone: the data directory was damaged.
-        guard descriptor >= 0 else { throw StoreError.blobMissing }
-        let file = BlobReader(descriptor: descriptor)
+    /// Streams a byte range of a file's content. The content is opened before the response starts
+    /// (a missing blob is an error answer, not a cut-off body), and content deleted meanwhile still
+    /// streams whole: the collector removes it only a grace period later.
+    private func load(_ node: NodeRecord, range: ClosedRange<Int>) async throws -> ResponseBody {
+        let file = try await files.open(node)
         return ResponseBody(contentLength: range.count) { writer in
             var offset = Int64(range.lowerBound)
             let end = Int64(range.upperBound) + 1

@@ -6,7 +6,7 @@ import PapersCore
 /// `/api/v1/user/<user_id>/files/...` and `/folders/...`: listing, properties, rename/move, delete,
 /// new folders. Uploads and content live in `UploadController` and `ContentController`.
 struct NodesController {
-    let store: any MetadataStore
+    let files: FileService
     let uploads: UploadController
     let content: ContentController
 
@@ -31,10 +31,10 @@ struct NodesController {
         let parentId = try Self.parentId(request.query["parent_id"])
         if let name = request.query["name"] {
             // Lookup by exact name: how clients resolve a path without paging through a big folder.
-            let child = try await store.child(ownerId: caller.userId, parentId: parentId, name: try NodeName.validated(name))
+            let child = try await files.child(ownerId: caller.userId, parentId: parentId, name: try NodeName.validated(name))
             return try Response.json(NodePage(items: child.map { [Node($0)] } ?? [], nextCursor: nil), status: .ok, context: context)
         }
-        let page = try await store.children(ownerId: caller.userId, parentId: parentId, query: query)
+        let page = try await files.children(ownerId: caller.userId, parentId: parentId, query: query)
         return Response.json(bytes: NodeJSON.page(page.items.map(Node.init), nextCursor: page.next?.encoded()), status: .ok)
     }
 
@@ -42,15 +42,15 @@ struct NodesController {
         let caller = try context.caller
         let id = try context.parameters.require("folder_id")
         let query = try Self.listQuery(request)
-        _ = try await store.node(id: id, ownerId: caller.userId, kind: .folder)
-        let page = try await store.children(ownerId: caller.userId, parentId: id, query: query)
+        _ = try await files.node(id: id, ownerId: caller.userId, kind: .folder)
+        let page = try await files.children(ownerId: caller.userId, parentId: id, query: query)
         let body = NodeJSON.folder(Node(page.folder), items: page.items.map(Node.init), nextCursor: page.next?.encoded())
         return Response.json(bytes: body, status: .ok, headers: [.eTag: page.folder.etag])
     }
 
     func properties(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
         let caller = try context.caller
-        let node = try await store.node(id: try context.parameters.require(param), ownerId: caller.userId, kind: kind)
+        let node = try await files.node(id: try context.parameters.require(param), ownerId: caller.userId, kind: kind)
         return Response.node(node)
     }
 
@@ -73,7 +73,7 @@ struct NodesController {
         }
         let name = try body.name.map { name throws(ValidationError) in try NodeName.validated(name) }
         if case .folder(let parentId) = body.destination { _ = try Self.parentId(parentId) }
-        let node = try await store.editNode(
+        let node = try await files.editNode(
             ownerId: caller.userId, id: id, kind: kind, newName: name, destination: body.destination,
             onConflict: try Self.onConflict(request), ifMatch: request.headers[.ifMatch])
         return Response.node(node)
@@ -81,7 +81,7 @@ struct NodesController {
 
     func delete(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
         let caller = try context.caller
-        try await store.deleteNode(
+        try await files.deleteNode(
             ownerId: caller.userId, id: try context.parameters.require(param), kind: kind, ifMatch: request.headers[.ifMatch])
         return Response(status: .noContent)
     }
@@ -91,7 +91,7 @@ struct NodesController {
         let body = try await request.decodePayload(as: CreateFolderRequest.self, context: context)
         let name = try NodeName.validated(body.name)
         let parentId = try Self.parentId(body.parentId)
-        let folder = try await store.createFolder(ownerId: caller.userId, parentId: parentId, name: name, onConflict: try Self.onConflict(request))
+        let folder = try await files.createFolder(ownerId: caller.userId, parentId: parentId, name: name, onConflict: try Self.onConflict(request))
         return Response.node(folder, status: .created, headers: [.location: "/api/v1/user/\(caller.userId)/folders/\(folder.id)"])
     }
 

@@ -10,9 +10,7 @@ import PapersCore
 /// against `--max-upload` and the quota as they come (before they come, when `Content-Length` says),
 /// and are made durable before the node that points at them is committed.
 struct UploadController {
-    let store: any MetadataStore
-    let blobs: DiskBlobStore
-    let maxUpload: Int64?
+    let files: FileService
 
     func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
@@ -50,12 +48,12 @@ struct UploadController {
         let staged: StagedBlob
         let expectedSHA256: String?
         do {
-            let target = try await store.uploadTarget(ownerId: userId, parentId: parentId, name: name)
-            limit = UploadLimit(maxUpload: maxUpload, quotaRemaining: target.quotaRemaining)
+            let (target, targetLimit) = try await files.uploadTarget(ownerId: userId, parentId: parentId, name: name)
+            limit = targetLimit
             try Self.checkDeclaredLength(request, limit: limit)
             if onConflict == .fail, target.nameTaken { throw StoreError.nameConflict(name: name) }
             expectedSHA256 = try Self.expectedSHA256(request)
-            staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
+            staged = try files.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
@@ -69,13 +67,13 @@ struct UploadController {
         guard let contentType = request.headers[.contentType], let boundary = MultipartUpload.boundary(contentType) else {
             throw refusal(APIError.badRequest("multipart/form-data needs a boundary parameter."))
         }
-        let limit = try await uploadLimit(userId: userId)
+        let limit = try await files.uploadLimit(ownerId: userId)
         let form: MultipartUpload
         let expectedSHA256: String?
         do {
             try Self.checkDeclaredLength(request, limit: limit)
             expectedSHA256 = try Self.expectedSHA256(request)
-            form = MultipartUpload(boundary: boundary, staged: try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request)))
+            form = MultipartUpload(boundary: boundary, staged: try files.stage(limit: limit, expectedLength: Self.declaredLength(request)))
         } catch {
             throw refusal(error)
         }
@@ -118,29 +116,19 @@ struct UploadController {
         let staged: StagedBlob
         let expectedSHA256: String?
         do {
-            let node = try await store.node(id: id, ownerId: caller.userId, kind: .file)
-            try node.checkPrecondition(request.headers[.ifMatch])
-            let base = try await uploadLimit(userId: caller.userId)
-            // The old content's bytes are given back when the new content lands.
-            limit = UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + node.size })
+            limit = try await files.replacementLimit(ownerId: caller.userId, id: id, ifMatch: request.headers[.ifMatch])
             try Self.checkDeclaredLength(request, limit: limit)
             expectedSHA256 = try Self.expectedSHA256(request)
-            staged = try blobs.stage(limit: limit, expectedLength: Self.declaredLength(request))
+            staged = try files.stage(limit: limit, expectedLength: Self.declaredLength(request))
         } catch {
             throw refusal(error)
         }
         let content = try await receive(request.body, into: staged, declaredLength: Self.declaredLength(request), expectedSHA256: expectedSHA256)
-        let node = try await settling(content) {
-            try await store.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
-        }
+        let node = try await files.replaceContent(ownerId: caller.userId, id: id, content: content, ifMatch: request.headers[.ifMatch])
         return Response.node(node)
     }
 
     // MARK: Steps
-
-    private func uploadLimit(userId: String) async throws -> UploadLimit {
-        UploadLimit(maxUpload: maxUpload, quotaRemaining: try await store.quotaRemaining(userId: userId))
-    }
 
     private func receive(_ body: RequestBody, into staged: StagedBlob, declaredLength: Int64?, expectedSHA256: String?) async throws
         -> FinishedBlob
@@ -164,20 +152,9 @@ struct UploadController {
     private func commit(
         userId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
     ) async throws -> Response {
-        let (node, created) = try await settling(content) {
-            try await store.createFile(
-                ownerId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
-        }
+        let (node, created) = try await files.createFile(
+            ownerId: userId, parentId: parentId, name: name, mimeType: mimeType, content: content, onConflict: onConflict)
         return Response.node(node, status: created ? .created : .ok, headers: [.location: "/api/v1/user/\(userId)/files/\(node.id)"])
-    }
-
-    /// Commits staged content with `commit`, then removes its copy from `tmp/` if it is still there
-    /// (already stored, or the commit refused it), whether the commit succeeded or threw.
-    private func settling<T: Sendable>(_ content: FinishedBlob, _ commit: () async throws -> T) async throws -> T {
-        let result: Result<T, any Error>
-        do { result = .success(try await commit()) } catch { result = .failure(error) }
-        await blobs.removeLeftover(content)
-        return try result.get()
     }
 
     /// An error answered before the body was read: the connection closes after the answer, so the

@@ -72,6 +72,10 @@ extension APIError {
             return APIError(
                 .internalServerError, code: "content_missing",
                 message: "This file's content is missing from the server's storage; the server's operator has to restore it.")
+        case .contentNotRecorded, .contentBeingRemoved:
+            return APIError(
+                .serviceUnavailable, code: "unavailable", message: "The server is busy storing this content; try again in a moment.",
+                headers: [.retryAfter: "1"])
         }
     }
 

@@ -4,33 +4,40 @@ import PapersCore
 import ServiceLifecycle
 
 /// The periodic job that removes content no node has used for `grace` (`--gc-grace`), every
-/// `interval` (`--gc-interval`). Several processes may share the database: a lease (three intervals
-/// long, renewed each round) lets one of them at a time collect; the others find it held and try
-/// again next round, and take over once a holder that died lets it expire. The lease saves work, it
-/// does not make removal safe: every removal is re-checked under the database's write lock. Its
-/// first round in a process also sweeps stored files that have no row at all (a crash mid-upload).
+/// `interval` (`--gc-interval`).
+///
+/// Each round claims a batch in the metadata store, removes it from the blob store, and forgets it
+/// (see `SQLiteMetadataStore+collection.swift` for why that order is safe without a lock held across
+/// the removal). Several processes may share the database: a lease (three intervals long, renewed
+/// before every batch's removal) lets one of them at a time collect; the others find it held and try
+/// again next round, and take over once a holder that died lets it expire. A claim whose collector
+/// stopped is taken over once it is older than the lease plus `removalAllowance`. The first round in
+/// a process also sweeps stored content that has no row at all (a crash between an upload's commit
+/// to the blob store and its node's), written more than `max(grace, unrecordedAge)` ago.
 struct BlobCollector: Service {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
+    let blobs: any BlobStore
     let grace: TimeInterval
     let interval: TimeInterval
     let logger: Logger
     /// This process, as the lease's holder.
     let holder = RandomID.uuid()
+    static let batch = 200
+    /// Longer than any one batch's removal takes.
+    static let removalAllowance: TimeInterval = 60
+    /// Stored content without a row younger than this may be an upload about to commit its node.
+    static let unrecordedAge: TimeInterval = 3600
+
+    var leaseSeconds: TimeInterval { interval * 3 }
 
     func run() async throws {
         var swept = false
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                if try await store.acquireLease("blob-collector", holder: holder, seconds: interval * 3) {
-                    let cutoff = Timestamp.milliseconds(store.now()) - Int64(grace * 1000)
-                    var removed = 0
-                    while true {
-                        let batch = try await store.collectUnreferenced(before: cutoff)
-                        removed += batch
-                        if batch < 200 { break }
-                    }
+                if try await store.acquireLease("blob-collector", holder: holder, seconds: leaseSeconds) {
+                    var removed = try await collectUnreferenced()
                     if !swept {
-                        removed += try await store.sweepOrphanFiles(changedBefore: store.now().addingTimeInterval(-grace))
+                        removed += try await sweepUnrecorded()
                         swept = true
                     }
                     if removed > 0 { logger.info("removed \(removed) blobs no file has used for \(Int(grace))s") }
@@ -42,5 +49,44 @@ struct BlobCollector: Service {
                 try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
         }
+    }
+
+    /// Claims, removes and forgets unreferenced content past the grace, batch by batch. Returns how
+    /// many went.
+    func collectUnreferenced() async throws -> Int {
+        var removed = 0
+        while true {
+            let now = store.now()
+            let claimed = try await store.claimUnreferenced(
+                before: now.addingTimeInterval(-grace), abandonedBefore: now.addingTimeInterval(-(leaseSeconds + Self.removalAllowance)),
+                limit: Self.batch)
+            guard try await remove(claimed) else { break }
+            removed += claimed.count
+            if claimed.count < Self.batch { break }
+        }
+        return removed
+    }
+
+    /// Claims, removes and forgets stored content without a row. Returns how many went.
+    func sweepUnrecorded() async throws -> Int {
+        let cutoff = store.now().addingTimeInterval(-max(grace, Self.unrecordedAge))
+        let claimed = try await store.claimUnrecorded(try await blobs.stored(writtenBefore: cutoff))
+        var removed = 0
+        for start in stride(from: 0, to: claimed.count, by: Self.batch) {
+            let batch = Array(claimed[start..<min(start + Self.batch, claimed.count)])
+            guard try await remove(batch) else { break }
+            removed += batch.count
+        }
+        return removed
+    }
+
+    /// Removes claimed content and forgets it, while this process still holds the lease (fencing: a
+    /// collector that lost it leaves its claims to the next holder). Returns false without the lease.
+    private func remove(_ claimed: [String]) async throws -> Bool {
+        guard !claimed.isEmpty else { return true }
+        guard try await store.acquireLease("blob-collector", holder: holder, seconds: leaseSeconds) else { return false }
+        try await blobs.remove(claimed)
+        try await store.forgetRemoved(claimed)
+        return true
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// Reads an open blob in chunks on NIO's thread pool, so disk reads never block an event loop.
 /// The descriptor is closed when the reader goes away (after the last chunk, or when the client
 /// left before the body started).
-final class BlobReader: Sendable {
+final class BlobReader: BlobSource {
     static let chunk = 1 << 20
     let descriptor: Int32
 

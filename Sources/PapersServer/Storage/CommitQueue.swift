@@ -8,7 +8,8 @@ import Synchronization
 /// Group commit for uploads: the ones that finish while a commit is running wait and go together in
 /// the next transaction — one WAL fsync, and one fsync per blob folder, for the whole batch — each in
 /// its own savepoint, so that one refused upload (a name conflict, the quota) leaves the others alone.
-/// Every upload is still durable before it is answered.
+/// Every upload is still durable before it is answered. A detail of the SQLite store: a database
+/// with concurrent writers (PostgreSQL) commits each upload in its own transaction.
 final class CommitQueue: Sendable {
     private struct Job: Sendable {
         let run: @Sendable (Database, inout WriteEffects) -> Void
@@ -21,14 +22,12 @@ final class CommitQueue: Sendable {
     }
 
     private let database: any DatabaseWriter
-    private let blobs: DiskBlobStore
     /// The store's clock: when released content became unreferenced.
     private let now: @Sendable () -> Date
     private let pending = Mutex(Pending())
 
-    init(database: any DatabaseWriter, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date) {
+    init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
-        self.blobs = blobs
         self.now = now
     }
 
@@ -78,22 +77,10 @@ final class CommitQueue: Sendable {
             var failure: (any Error)?
             do {
                 let now = Timestamp.milliseconds(self.now())
-                try await database.writeWithoutTransaction { db in
+                try await database.write { db in
                     var effects = WriteEffects()
-                    var commitError: (any Error)?
-                    do {
-                        try db.inTransaction {
-                            effects = WriteEffects()
-                            for job in jobs { job.run(db, &effects) }
-                            try SQLiteMetadataStore.markUnreferenced(db, effects.touched, now: now)
-                            self.blobs.syncDirectories(effects.unsynced)
-                            return .commit
-                        }
-                    } catch {
-                        commitError = error
-                    }
-                    try SQLiteMetadataStore.removePlacedInVain(db, effects.placed, blobs: self.blobs)
-                    if let commitError { throw commitError }
+                    for job in jobs { job.run(db, &effects) }
+                    try SQLiteMetadataStore.markUnreferenced(db, effects.touched, now: now)
                 }
             } catch {
                 failure = error

@@ -3,14 +3,21 @@ import PapersCore
 
 /// Where accounts, the file tree, token revocations and login failures live.
 ///
-/// SQLite (`SQLiteMetadataStore`) now; PostgreSQL for several server processes next. Operations that
-/// store or free content also place or remove it in the blob store, under the store's write lock,
-/// so that no node ever points at missing content. Errors are `StoreError`s unless noted.
+/// SQLite (`SQLiteMetadataStore`) now; PostgreSQL for several server processes next. The store knows
+/// content only by hash and size: a row per stored blob (`blobs`), written in the transaction of the
+/// node that uses it, marked unreferenced in the one that drops its last node, claimed and forgotten
+/// by the collector around the blob store's removal. It never touches the bytes. Errors are
+/// `StoreError`s unless noted.
 protocol MetadataStore: Sendable {
-    /// Start-up housekeeping: clears staged uploads and removes content no node uses. Returns how many blobs went.
-    func recover() throws -> Int
+    /// What `/health` calls it: `sqlite` or `postgres`.
+    var kind: String { get }
+    /// Start-up housekeeping (expired revocations). Content no node uses is the collector's, never a
+    /// start-up's: another process may be about to use it.
+    func recover() async throws
     /// Whether the store answers.
     func ping() async throws
+    /// The store's clock.
+    var now: @Sendable () -> Date { get }
 
     // MARK: Accounts
     /// Creates an account and its root folder. Throws `.emailTaken`.
@@ -26,6 +33,9 @@ protocol MetadataStore: Sendable {
     // MARK: Tokens and login throttling
     func revokeToken(id: String, expiresAt: Date) async throws
     func isTokenRevoked(id: String) async throws -> Bool
+    /// Brings the revocations other processes committed since the last call into this one's
+    /// in-memory set. Returns how many were new.
+    @discardableResult func followRevocations() async throws -> Int
     func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?)
     func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws
     func clearLoginFailures(key: String) async throws
@@ -44,12 +54,14 @@ protocol MetadataStore: Sendable {
     func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage
     /// Throws `.nodeNotFound`, `.notAFolder`, `.nameConflict`.
     func createFolder(ownerId: String, parentId: String?, name: String, onConflict: OnConflict) async throws -> NodeRecord
-    /// Places the content and commits its node in one step. Throws `.nodeNotFound`, `.notAFolder`,
-    /// `.nameConflict`, `.quotaExceeded`, `UploadError.storageFailed`.
-    func createFile(ownerId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict)
+    /// Commits a file node over content already in the blob store. Throws `.nodeNotFound`, `.notAFolder`,
+    /// `.nameConflict`, `.quotaExceeded`, `.contentNotRecorded`, `.contentBeingRemoved`. Content the
+    /// upload wrote whose node is refused is recorded as unreferenced, for the collector.
+    func createFile(ownerId: String, parentId: String?, name: String, mimeType: String, content: ContentReference, onConflict: OnConflict)
         async throws -> (node: NodeRecord, created: Bool)
-    /// Throws `.nodeNotFound`, `.isAFolder`, `.preconditionFailed`, `.quotaExceeded`, `UploadError.storageFailed`.
-    func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord
+    /// Throws `.nodeNotFound`, `.isAFolder`, `.preconditionFailed`, `.quotaExceeded`, `.contentNotRecorded`,
+    /// `.contentBeingRemoved`.
+    func replaceContent(ownerId: String, id: String, content: ContentReference, ifMatch: String?) async throws -> NodeRecord
     /// Renames and/or moves. Throws `.nodeNotFound`, `.notAFolder`, `.moveIntoOwnSubtree`, `.nameConflict`, `.preconditionFailed`.
     func editNode(
         ownerId: String, id: String, kind: NodeKind, newName: String?, destination: EditNodeRequest.Destination?, onConflict: OnConflict,
@@ -57,6 +69,29 @@ protocol MetadataStore: Sendable {
     ) async throws -> NodeRecord
     /// Deletes a node and its subtree; content no node uses any more goes too. Throws `.nodeNotFound`, `.preconditionFailed`.
     func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws
+
+    // MARK: Content collection (`BlobCollector`)
+    /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.
+    func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool
+    /// Claims up to `limit` hashes for removal: content no node uses, unreferenced since before
+    /// `cutoff`, and claims older than `abandonedBefore` (their collector stopped). A claimed row
+    /// makes commits of that content wait (`.contentBeingRemoved`) until it is forgotten.
+    func claimUnreferenced(before cutoff: Date, abandonedBefore: Date, limit: Int) async throws -> [String]
+    /// Claims stored content that has no row at all (a crash between its commit to the blob store
+    /// and its node's); returns the hashes claimed (the others have a row meanwhile).
+    func claimUnrecorded(_ hashes: [String]) async throws -> [String]
+    /// Forgets claimed content the blob store has removed.
+    func forgetRemoved(_ hashes: [String]) async throws
+}
+
+/// Content in the blob store, as a commit names it.
+struct ContentReference: Sendable, Equatable {
+    var sha256: String
+    var size: Int64
+    /// Whether this upload wrote the bytes at their address since the store last said it had no row
+    /// for them (or since it first looked). Only then may a commit create the row: without it, the
+    /// content found at the address may have been removed by the collector in between.
+    var written: Bool
 }
 
 extension SQLiteMetadataStore: MetadataStore {}

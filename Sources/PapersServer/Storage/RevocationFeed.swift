@@ -9,14 +9,14 @@ import ServiceLifecycle
 /// Polling, because SQLite has no notifications between processes; a PostgreSQL store would
 /// listen instead and keep the poll as its fallback.
 struct RevocationFeed: Service {
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     var interval: TimeInterval = 0.25
     let logger: Logger
 
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                try store.followRevocations()
+                try await store.followRevocations()
             } catch {
                 logger.warning("reading other processes' logouts failed, trying again: \(error)")
             }

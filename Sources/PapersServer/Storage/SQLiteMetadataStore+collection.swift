@@ -2,14 +2,16 @@ import Foundation
 import GRDB
 import PapersCore
 
-/// Content no node uses, removed a grace period after it stopped being used (`BlobCollector`).
+/// Content no node uses, claimed and forgotten around its removal from the blob store
+/// (`BlobCollector`).
 ///
 /// A row of `blobs` is the reference to stored content: written in the same transaction as the node
-/// that uses it, marked `unreferenced_ms` in the transaction that drops its last node. Removal
-/// re-checks and unlinks inside an immediate transaction, which holds the database's write lock, so
-/// that no writer of any process sharing the database can take the content back in between.
+/// that uses it, marked `unreferenced_ms` in the transaction that drops its last node. The collector
+/// claims a row (`deleting_ms`) in one transaction, removes the bytes outside any, and deletes the
+/// row in another; a commit that meets a claimed row waits for it to go (`reference`), and one that
+/// finds no row must have written the bytes itself after it looked, so that removal never races a
+/// commit — on any process sharing the database — while no lock is held across the blob store's I/O.
 extension SQLiteMetadataStore {
-    /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.
     func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool {
         let now = nowMs
         let expires = now + Int64(seconds * 1000)
@@ -25,60 +27,50 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Removes content unreferenced since before `cutoff` (ms), at most `limit` of them per call.
-    /// Returns how many went.
-    func collectUnreferenced(before cutoff: Int64, limit: Int = 200) async throws -> Int {
-        let candidates = try reading { db in
+    func claimUnreferenced(before cutoff: Date, abandonedBefore: Date, limit: Int) async throws -> [String] {
+        let now = nowMs
+        let cutoffMs = Timestamp.milliseconds(cutoff)
+        let abandonedMs = Timestamp.milliseconds(abandonedBefore)
+        return try await database.write { db in
             try String.fetchAll(
-                db, sql: "SELECT sha256 FROM blobs WHERE unreferenced_ms IS NOT NULL AND unreferenced_ms < ? LIMIT ?",
-                arguments: [cutoff, limit])
-        }
-        guard !candidates.isEmpty else { return 0 }
-        return try await database.writeWithoutTransaction { db in
-            var removed = 0
-            try db.inTransaction(.immediate) {
-                for hash in candidates {
-                    let stale = try Bool.fetchOne(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ? AND unreferenced_ms IS NOT NULL AND unreferenced_ms < ?)
-                                  AND NOT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)
-                                """),
-                        arguments: [hash, cutoff, hash]) ?? false
-                    guard stale else { continue }
-                    try db.execute(sql: "DELETE FROM blobs WHERE sha256 = ?", arguments: [hash])
-                    self.blobs.remove(sha256: hash)
-                    removed += 1
-                }
-                return .commit
-            }
-            return removed
+                db,
+                sql: """
+                    UPDATE blobs SET deleting_ms = ? WHERE sha256 IN (
+                      SELECT sha256 FROM blobs WHERE deleting_ms IS NULL AND unreferenced_ms < ?
+                      UNION SELECT sha256 FROM blobs WHERE deleting_ms < ?
+                      LIMIT ?)
+                    AND NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.sha256 = blobs.sha256)
+                    RETURNING sha256
+                    """,
+                arguments: [now, cutoffMs, abandonedMs, limit])
         }
     }
 
-    /// Removes stored files that have no row (left by a crash between renaming content into place
-    /// and committing its node) and were last changed before `cutoff`. Walks the whole blob folder:
-    /// the collector runs it once per process start. Returns how many went.
-    func sweepOrphanFiles(changedBefore cutoff: Date) async throws -> Int {
-        let onDisk = blobs.storedHashes()
-        let known = try reading { db in Set(try String.fetchAll(db, sql: "SELECT sha256 FROM blobs")) }
-        let orphans = onDisk.filter { hash in
-            guard !known.contains(hash) else { return false }
-            var info = stat()
-            guard stat(blobs.path(for: hash), &info) == 0 else { return false }
-            return Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec)) < cutoff
-        }
-        guard !orphans.isEmpty else { return 0 }
-        return try await database.writeWithoutTransaction { db in
-            var removed = 0
-            try db.inTransaction(.immediate) {
-                for hash in orphans where try !Self.isReferenced(db, hash) {
-                    self.blobs.remove(sha256: hash)
-                    removed += 1
+    func claimUnrecorded(_ hashes: [String]) async throws -> [String] {
+        let now = nowMs
+        var claimed: [String] = []
+        for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
+            claimed += try await database.write { db in
+                try chunk.filter { hash in
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO blobs (sha256, size, unreferenced_ms, deleting_ms) VALUES (?, 0, 0, ?)
+                            ON CONFLICT (sha256) DO NOTHING
+                            """
+                    ).execute(arguments: [hash, now])
+                    return db.changesCount > 0
                 }
-                return .commit
             }
-            return removed
+        }
+        return claimed
+    }
+
+    func forgetRemoved(_ hashes: [String]) async throws {
+        guard !hashes.isEmpty else { return }
+        try await database.write { db in
+            for hash in hashes {
+                try db.cachedStatement(sql: "DELETE FROM blobs WHERE sha256 = ? AND deleting_ms IS NOT NULL").execute(arguments: [hash])
+            }
         }
     }
 }

@@ -151,60 +151,86 @@ extension SQLiteMetadataStore {
     /// With `.overwrite` and an existing file of that name, replaces that file's content instead.
     /// - Returns: the node, and whether it is new (`false`: an existing file was overwritten).
     /// - Throws: `StoreError.nodeNotFound` / `.notAFolder` for a bad parent, `.nameConflict`, `.quotaExceeded`,
-    ///   `UploadError.storageFailed` when the content cannot be placed.
+    ///   `.contentNotRecorded`, `.contentBeingRemoved`.
     func createFile(
-        ownerId: String, parentId: String?, name: String, mimeType: String, content: FinishedBlob, onConflict: OnConflict
+        ownerId: String, parentId: String?, name: String, mimeType: String, content: ContentReference, onConflict: OnConflict
     ) async throws -> (node: NodeRecord, created: Bool) {
         let id = RandomID.uuid()
         let now = nowMs
         return try await uploads.submit { db, effects in
-            let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
-            if onConflict == .overwrite, let existing = try Self.child(db, parentId: parent.id, name: name) {
-                guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
-                let node = try self.replace(db, existing, with: content, now: now, effects: &effects)
-                return (try Self.located(db, node), false)
+            try Self.recordingVainWrites(db, content, now: now) { db in
+                try self.insertFile(db, id: id, ownerId: ownerId, parentId: parentId, name: name, mimeType: mimeType, content: content,
+                    onConflict: onConflict, now: now, effects: &effects)
             }
-            let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict)
-            try self.checkQuota(db, ownerId: ownerId, adding: content.size)
-            effects.touched.insert(content.sha256)
-            try self.blobs.place(content, effects: &effects)
-            try Self.reference(db, sha256: content.sha256, size: content.size)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
-                                       created_ms, modified_ms)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    id, ownerId, parent.id, finalName, NodeName.sortKey(finalName), content.size, mimeType, content.sha256, now, now,
-                ])
-            try Self.addToAncestors(db, from: parent.id, delta: content.size)
-            try Self.touchFolder(db, parent.id, now: now)
-            return (try Self.located(db, Self.fetchNode(db, id: id, ownerId: ownerId, kind: .any)), true)
+        }.get()
+    }
+
+    private func insertFile(
+        _ db: Database, id: String, ownerId: String, parentId: String?, name: String, mimeType: String, content: ContentReference,
+        onConflict: OnConflict, now: Int64, effects: inout WriteEffects
+    ) throws -> (node: NodeRecord, created: Bool) {
+        let parent = try Self.resolveFolder(db, id: parentId, ownerId: ownerId, notFolder: .notAFolder)
+        if onConflict == .overwrite, let existing = try Self.child(db, parentId: parent.id, name: name) {
+            guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
+            let node = try self.replace(db, existing, with: content, now: now, effects: &effects)
+            return (try Self.located(db, node), false)
+        }
+        let finalName = try Self.availableName(db, parentId: parent.id, name: name, onConflict: onConflict)
+        try self.checkQuota(db, ownerId: ownerId, adding: content.size)
+        try Self.reference(db, content)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256,
+                                   created_ms, modified_ms)
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                id, ownerId, parent.id, finalName, NodeName.sortKey(finalName), content.size, mimeType, content.sha256, now, now,
+            ])
+        try Self.addToAncestors(db, from: parent.id, delta: content.size)
+        try Self.touchFolder(db, parent.id, now: now)
+        return (try Self.located(db, Self.fetchNode(db, id: id, ownerId: ownerId, kind: .any)), true)
+    }
+
+    /// Runs `body` in a savepoint; when it throws, content the upload wrote is recorded as
+    /// unreferenced in the surrounding transaction (`recordWrittenInVain`) and the error is returned.
+    static func recordingVainWrites<T>(_ db: Database, _ content: ContentReference, now: Int64, _ body: (Database) throws -> T) throws
+        -> Result<T, any Error>
+    {
+        do {
+            var value: T?
+            try db.inSavepoint {
+                value = try body(db)
+                return .commit
+            }
+            return .success(value!)
+        } catch {
+            try recordWrittenInVain(db, content, now: now)
+            return .failure(error)
         }
     }
 
     /// Replaces a file's content.
     /// - Throws: `StoreError.nodeNotFound`, `.isAFolder`, `.preconditionFailed` when `ifMatch` is stale,
-    ///   `.quotaExceeded`, `UploadError.storageFailed`.
-    func replaceContent(ownerId: String, id: String, content: FinishedBlob, ifMatch: String?) async throws -> NodeRecord {
+    ///   `.quotaExceeded`, `.contentNotRecorded`, `.contentBeingRemoved`.
+    func replaceContent(ownerId: String, id: String, content: ContentReference, ifMatch: String?) async throws -> NodeRecord {
         let now = nowMs
         return try await write { db, effects in
-            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
-            try node.checkPrecondition(ifMatch)
-            return try Self.located(db, self.replace(db, node, with: content, now: now, effects: &effects))
-        }
+            try Self.recordingVainWrites(db, content, now: now) { db in
+                let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: .file)
+                try node.checkPrecondition(ifMatch)
+                return try Self.located(db, self.replace(db, node, with: content, now: now, effects: &effects))
+            }
+        }.get()
     }
 
-    private func replace(_ db: Database, _ node: NodeRecord, with content: FinishedBlob, now: Int64, effects: inout WriteEffects) throws
+    private func replace(_ db: Database, _ node: NodeRecord, with content: ContentReference, now: Int64, effects: inout WriteEffects) throws
         -> NodeRecord
     {
         try checkQuota(db, ownerId: node.ownerId, adding: content.size - node.size)
-        effects.touched.insert(content.sha256)
-        if let old = node.sha256 { effects.touched.insert(old) }
-        try blobs.place(content, effects: &effects)
-        try Self.reference(db, sha256: content.sha256, size: content.size)
+        if let old = node.sha256, old != content.sha256 { effects.touched.insert(old) }
+        try Self.reference(db, content)
         try db.cachedStatement(sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?")
             .execute(arguments: [content.size, content.sha256, now, node.id])
         if let parentId = node.parentId {

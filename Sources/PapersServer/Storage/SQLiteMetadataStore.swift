@@ -3,15 +3,12 @@ import GRDB
 import PapersCore
 import Synchronization
 
-/// Users, nodes, token revocations and login failures in one SQLite database (WAL, foreign keys,
-/// `synchronous=FULL`), with file contents in a `DiskBlobStore`.
-///
-/// All writes go through GRDB's single writer, and blob placement and removal happen inside it:
-/// content is renamed into place in the same critical section as the node that points at it is
-/// committed, and removed only after the last node using it is gone.
+/// Users, nodes, content references, token revocations and login failures in one SQLite database
+/// (WAL, foreign keys, `synchronous=FULL`). All writes go through GRDB's single writer; several
+/// processes may share the file (SQLite's own locks order their writes).
 final class SQLiteMetadataStore: Sendable {
     let database: any DatabaseWriter
-    let blobs: DiskBlobStore
+    var kind: String { "sqlite" }
     let now: @Sendable () -> Date
     /// Uploads commit in groups (`createFile`).
     let uploads: CommitQueue
@@ -41,7 +38,7 @@ final class SQLiteMetadataStore: Sendable {
     /// connections of which the extra ones would only hold their own page caches (docs/performance.md
     /// has the before/after figures).
     /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
-    convenience init(path: String, blobs: DiskBlobStore, readers: Int = 5, now: @escaping @Sendable () -> Date = Date.init) throws {
+    convenience init(path: String, readers: Int = 5, now: @escaping @Sendable () -> Date = Date.init) throws {
         var configuration = Self.configuration
         configuration.maximumReaderCount = max(1, readers)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -49,19 +46,17 @@ final class SQLiteMetadataStore: Sendable {
         // `prepareDatabase`: GRDB switches a pool to WAL after that hook and sets NORMAL as it does
         // (which syncs only at checkpoints: a power cut could lose answered commits).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try self.init(writer: pool, blobs: blobs, now: now)
+        try self.init(writer: pool, now: now)
     }
 
     /// A store over any GRDB writer (tests use an in-memory `DatabaseQueue`), migrated with the same
     /// migrator as the file.
     /// - Throws: GRDB's `DatabaseError` when it cannot be migrated.
-    init(writer: any DatabaseWriter, blobs: DiskBlobStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+    init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date = Date.init) throws {
         database = writer
-        self.blobs = blobs
-        uploads = CommitQueue(database: database, blobs: blobs, now: now)
+        uploads = CommitQueue(database: database, now: now)
         self.now = now
         try Self.migrator.migrate(database)
-        let nowMs = Timestamp.milliseconds(now())
         try followRevocations()
     }
 
@@ -152,19 +147,24 @@ final class SQLiteMetadataStore: Sendable {
                     );
                     """)
         }
+        // A claim by the collector: the content is being removed from the blob store, and commits
+        // that would reference it wait until its row is gone (`reference`).
+        migrator.registerMigration("v3 removal claims") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE blobs ADD COLUMN deleting_ms INTEGER;
+                    CREATE INDEX blobs_deleting ON blobs(deleting_ms) WHERE deleting_ms IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 
-    /// Start-up housekeeping: clears what stopped processes left in `tmp/` and expired revocations.
-    /// Content no node uses is the collector's (`BlobCollector`), never a start-up's: another
-    /// process may be about to use it. Returns how many staging folders and files went.
-    @discardableResult
-    func recover() throws -> Int {
-        let cleared = blobs.clearStaging()
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_ms < ?", arguments: [nowMs])
+    /// Start-up housekeeping: expired revocations go.
+    func recover() async throws {
+        let now = nowMs
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_ms < ?", arguments: [now])
         }
-        return cleared
     }
 
     /// Whether the database answers (for `/health`).
@@ -189,41 +189,46 @@ extension SQLiteMetadataStore {
         try database.unsafeRead(body)
     }
 
-    /// Runs a write transaction. Content the body places is made durable (its folders fsynced) before
-    /// the commit; hashes the body adds to `effects.touched` (content it placed or stopped using) are
-    /// removed from disk afterwards if no node uses them, still under the writer lock — after a commit
-    /// that frees replaced or deleted content, after a rollback content placed in vain.
+    /// Runs a write transaction. Hashes the body adds to `effects.touched` (content it stopped using)
+    /// are marked unreferenced in the same transaction when no node uses them any more.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout WriteEffects) throws -> T) async throws -> T {
         let now = nowMs
-        return try await database.writeWithoutTransaction { db in
+        return try await database.write { db in
             var effects = WriteEffects()
-            let outcome: Result<T, any Error>
-            do {
-                var result: T?
-                try db.inTransaction {
-                    effects = WriteEffects()
-                    result = try body(db, &effects)
-                    try Self.markUnreferenced(db, effects.touched, now: now)
-                    self.blobs.syncDirectories(effects.unsynced)
-                    return .commit
-                }
-                outcome = .success(result!)
-            } catch {
-                outcome = .failure(error)
-            }
-            try Self.removePlacedInVain(db, effects.placed, blobs: self.blobs)
-            return try outcome.get()
+            let result = try body(db, &effects)
+            try Self.markUnreferenced(db, effects.touched, now: now)
+            return result
         }
     }
 
-    /// Records that content is used (again): its row, with no "unreferenced since".
-    static func reference(_ db: Database, sha256: String, size: Int64) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (?, ?, NULL)
-                ON CONFLICT (sha256) DO UPDATE SET unreferenced_ms = NULL WHERE unreferenced_ms IS NOT NULL
-                """
-        ).execute(arguments: [sha256, size])
+    /// Records that a commit uses content (again). The row is the reference the collector respects:
+    /// - no row: the content may have been removed since the upload found it at its address, unless
+    ///   the upload wrote it after the store last said so; then the row is made.
+    /// - a claimed row: the collector is removing it; the commit must wait for the claim to end.
+    /// - an unreferenced row: taken back (the mark cleared).
+    /// - Throws: `StoreError.contentNotRecorded`, `.contentBeingRemoved`.
+    static func reference(_ db: Database, _ content: ContentReference) throws {
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT unreferenced_ms, deleting_ms FROM blobs WHERE sha256 = ?"), arguments: [content.sha256])
+        guard let row else {
+            guard content.written else { throw StoreError.contentNotRecorded }
+            try db.cachedStatement(sql: "INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (?, ?, NULL)")
+                .execute(arguments: [content.sha256, content.size])
+            return
+        }
+        if (row["deleting_ms"] as Int64?) != nil { throw StoreError.contentBeingRemoved }
+        if (row["unreferenced_ms"] as Int64?) != nil {
+            try db.cachedStatement(sql: "UPDATE blobs SET unreferenced_ms = NULL WHERE sha256 = ?").execute(arguments: [content.sha256])
+        }
+    }
+
+    /// Content an upload wrote whose node was refused (a name conflict, the quota): recorded as
+    /// unreferenced since `now`, so the collector removes it after the grace period unless another
+    /// upload takes it first. Content that has a row already is left as it is.
+    static func recordWrittenInVain(_ db: Database, _ content: ContentReference, now: Int64) throws {
+        guard content.written else { return }
+        try db.cachedStatement(sql: "INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+            .execute(arguments: [content.sha256, content.size, now])
     }
 
     /// Marks the content of these hashes that no node uses any more as unreferenced since `now`
@@ -238,39 +243,10 @@ extension SQLiteMetadataStore {
             ).execute(arguments: [now, hash, hash])
         }
     }
-
-    /// Removes content a write renamed into place whose transaction (or savepoint) did not commit:
-    /// it has no row, so nothing refers to it. Checked and removed inside an immediate transaction,
-    /// which holds the database's write lock, so that no writer of any process can reference it
-    /// between the check and the removal.
-    static func removePlacedInVain(_ db: Database, _ hashes: Set<String>, blobs: DiskBlobStore) throws {
-        guard !hashes.isEmpty else { return }
-        let known = try hashes.filter { hash in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?)"), arguments: [hash]) ?? false
-        }
-        let orphans = hashes.subtracting(known)
-        guard !orphans.isEmpty else { return }
-        try db.inTransaction(.immediate) {
-            for hash in orphans where try !isReferenced(db, hash) { blobs.remove(sha256: hash) }
-            return .commit
-        }
-    }
-
-    /// Whether stored content has a row or a node using it (then it must stay).
-    static func isReferenced(_ db: Database, _ hash: String) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)"),
-            arguments: [hash, hash]) ?? true
-    }
 }
 
-/// What a write did to the blob store, settled around its commit.
+/// What a write did to content references, settled before its commit.
 struct WriteEffects {
-    /// Content placed or released: marked unreferenced in the transaction if no node uses it.
+    /// Content released: marked unreferenced in the transaction if no node uses it any more.
     var touched = Set<String>()
-    /// Content this write renamed into place (not already stored): removed again if the write did
-    /// not commit.
-    var placed = Set<String>()
-    /// Folders of `blobs/` with new entries, fsynced before the commit.
-    var unsynced = Set<String>()
 }

@@ -16,6 +16,13 @@ enum StoreError: Error, Sendable, Equatable {
     case preconditionFailed
     /// The user's quota would be exceeded.
     case quotaExceeded
-    /// The uploaded content is not where the store put it (the disk changed under us).
+    /// A node's content is not in the blob store (the store was damaged).
     case blobMissing
+    /// A commit named content the database has no row for, and the upload did not write it after the
+    /// store last said so: it may have been removed in between. `FileService` commits the bytes again
+    /// and retries; never answered.
+    case contentNotRecorded
+    /// The content is being removed by the collector: `FileService` waits and retries; answered as a
+    /// 503 only when that takes too long.
+    case contentBeingRemoved
 }

@@ -1,0 +1,148 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import PapersCore
+
+/// Content in a folder: `<directory>/ab/cd/<sha256>` (`--blobs file:///path`, default `DATA/blobs`).
+///
+/// A commit hard-links the staging file to its address — `link` fails when the address exists, so
+/// the check and the write are one step and two uploads of the same content cannot clobber each
+/// other — and fsyncs the folders whose entries changed. When the staging folder is on another file
+/// system (a shared volume), the bytes are copied into the leaf folder first.
+final class DiskBlobStore: BlobStore {
+    let directory: String
+    var kind: String { "file" }
+
+    /// Creates `directory` when missing (owner-only).
+    /// - Throws: `UploadError.storageFailed` when it cannot be made.
+    init(directory: String) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw UploadError.storageFailed(detail: "cannot create \(directory): \(error)")
+        }
+    }
+
+    /// Where the content with this hash lives.
+    func path(for sha256: String) -> String {
+        let a = sha256.prefix(2)
+        let b = sha256.dropFirst(2).prefix(2)
+        return "\(directory)/\(a)/\(b)/\(sha256)"
+    }
+
+    func commit(_ content: FinishedBlob) async throws(UploadError) -> Bool {
+        let result: Result<Bool, UploadError>
+        do {
+            result = try await StagingArea.syncThreads.runOnPool { self.place(content) }
+        } catch {
+            result = self.place(content)  // the pool is shutting down
+        }
+        return try result.get()
+    }
+
+    /// Links (or copies) the content to its address and makes the new entries durable.
+    private func place(_ content: FinishedBlob) -> Result<Bool, UploadError> {
+        let final = path(for: content.sha256)
+        let leaf = (final as NSString).deletingLastPathComponent
+        var unsynced: [String] = []
+        if access(leaf, F_OK) != 0 {
+            // ab/ then ab/cd/, owner-only; another upload may make either at the same time.
+            let outer = (leaf as NSString).deletingLastPathComponent
+            for dir in [outer, leaf] where mkdir(dir, 0o700) != 0 && errno != EEXIST {
+                return .failure(.disk("mkdir", dir))
+            }
+            unsynced += [directory, outer]
+        }
+        if link(content.temporaryPath, final) != 0 {
+            switch errno {
+            case EEXIST: return .success(false)
+            case EXDEV:
+                if let failure = copy(content.temporaryPath, to: final, via: leaf) { return .failure(failure) }
+            default: return .failure(.disk("link to", final))
+            }
+        }
+        for dir in unsynced + [leaf] { Self.syncDirectory(dir) }
+        return .success(true)
+    }
+
+    /// Copies a staging file from another file system to `final` through a temporary name in the
+    /// same folder, synced before it is linked (never a half-written file at the address).
+    private func copy(_ source: String, to final: String, via leaf: String) -> UploadError? {
+        let temporary = "\(leaf)/.incoming-\(RandomID.uuid())"
+        defer { unlink(temporary) }
+        let input = Foundation.open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { return .disk("open", source) }
+        defer { close(input) }
+        let output = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { return .disk("open", temporary) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .disk("read", source)
+            }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, n - written) }
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    return .disk("write", temporary)
+                }
+                written += w
+            }
+        }
+        guard fsync(output) == 0 else { return .disk("fsync", temporary) }
+        guard link(temporary, final) == 0 || errno == EEXIST else { return .disk("link to", final) }
+        return nil
+    }
+
+    func open(_ sha256: String) async throws -> any BlobSource {
+        let descriptor = Foundation.open(path(for: sha256), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StoreError.blobMissing }
+        return BlobReader(descriptor: descriptor)
+    }
+
+    func contains(_ sha256: String) async -> Bool {
+        access(path(for: sha256), R_OK) == 0
+    }
+
+    func remove(_ hashes: [String]) async throws {
+        let paths = hashes.map(path(for:))
+        try await StagingArea.syncThreads.runOnPool {
+            for path in paths where unlink(path) != 0 && errno != ENOENT {
+                throw UploadError.disk("unlink", path)
+            }
+        }
+    }
+
+    func stored(writtenBefore cutoff: Date) async throws -> [String] {
+        let directory = self.directory
+        return try await NIOThreadPool.singleton.runOnPool {
+            guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+            var hashes: [String] = []
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                guard name.count == 64, relative.split(separator: "/").count == 3 else { continue }
+                var info = stat()
+                guard stat(directory + "/" + relative, &info) == 0 else { continue }
+                if Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec)) < cutoff { hashes.append(name) }
+            }
+            return hashes
+        }
+    }
+
+    func ping() async throws {
+        guard access(directory, R_OK | W_OK | X_OK) == 0 else { throw UploadError.disk("access", directory) }
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = Foundation.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
