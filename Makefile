@@ -45,22 +45,29 @@ install: build
 	install -d "$(DESTDIR)$(PREFIX)/share/papers/themes"
 	install -m 0644 themes/*.toml "$(DESTDIR)$(PREFIX)/share/papers/themes/"
 
-test: deps test-unit test-bench test-e2e
+# One throwaway PostgreSQL cluster for the whole run (scripts/with-postgres); each target alone
+# starts its own.
+test: deps
+	scripts/with-postgres $(MAKE) test-unit test-bench test-e2e
 
+# The store conformance suite runs on SQLite and on PostgreSQL.
 test-unit:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	scripts/with-postgres $(SWIFT) test --skip-build --parallel --num-workers 2
 
+# The end-to-end suite once per backend: SQLite, then PostgreSQL (tests about one backend itself are
+# marked sqlite_only or postgres_only and run in that backend's pass only).
 test-e2e: debug
-	PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider
+	scripts/with-postgres sh -c 'PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider -m "not postgres_only" \
+	  && PAPERS_TEST_BACKEND=postgres PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider -m "not sqlite_only"'
 
 # The benchmark once at a tiny size with the debug binary: proves the script works, measures nothing.
 test-bench: debug bench-deps
-	python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
+	scripts/with-postgres python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
 
-# Papers side by side with nginx, printed and written to bench/results/latest.md.
+# Papers on SQLite and on PostgreSQL side by side with nginx, printed and written to bench/results/latest.md.
 bench: build bench-deps
-	python3 bench/run.py --papers $(CURDIR)/.build/release/papers
+	scripts/with-postgres python3 bench/run.py --papers $(CURDIR)/.build/release/papers
 
 clean:
 	rm -rf .build

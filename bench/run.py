@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """make bench: Papers side by side with nginx (WebDAV, sendfile) on this machine, in one run.
 
-Starts `papers serve` and an nginx with a generated config, both on loopback over a temporary
-directory, runs each workload against both alternately (median of --runs, min-max shown), stops
-both by pid, and prints a Markdown table (also written to bench/results/latest.md) with the ratio
-Papers/nginx per row. Ratios from one run are what counts; absolute numbers are context.
+Starts `papers serve` on SQLite, `papers serve` on PostgreSQL (a fresh database on the server
+--postgres names; `make bench` starts a throwaway one with scripts/with-postgres), and an nginx with
+a generated config, all on loopback over a temporary directory, runs each workload against them
+alternately (median of --runs, min-max shown), stops them by pid, and prints a Markdown table (also
+written to bench/results/latest.md) with the ratios Papers/nginx and PostgreSQL/SQLite per row.
+Ratios from one run are what counts; absolute numbers are context.
 """
 from __future__ import annotations
 
@@ -63,14 +65,16 @@ def reset_peak(pid: int) -> None:
 
 
 class Papers:
-    def __init__(self, binary: str, workdir: Path):
+    def __init__(self, binary: str, workdir: Path, database: str | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.data = workdir / "papers-data"
-        self.log = open(workdir / "papers.log", "w")
+        name = "papers-pg" if database else "papers"
+        self.data = workdir / f"{name}-data"
+        self.log = open(workdir / f"{name}.log", "w")
         env = dict(os.environ, PAPERS_LOG_LEVEL="warning")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data)],
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data),
+             *(["--database", database] if database else [])],
             stdout=self.log, stderr=self.log, env=env)
         wait_http(self.base + "/health")
         self.email = "bench@example.com"
@@ -195,7 +199,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="tiny sizes: proves the script works (make test)")
     ap.add_argument("--out", default=str(ROOT / "bench/results/latest.md"))
+    ap.add_argument("--postgres", default=os.environ.get("PAPERS_TEST_POSTGRES_URL"),
+                    help="postgres://USER@HOST:PORT/ of a server where the bench may create a database "
+                         "(default PAPERS_TEST_POSTGRES_URL)")
     args = ap.parse_args()
+    if not args.postgres:
+        ap.error("--postgres (or PAPERS_TEST_POSTGRES_URL) is needed: run it under scripts/with-postgres (make bench does)")
     big = 8 * MiB if args.quick else 1024 * MiB
     small_count = 80 if args.quick else 2000
     listing = 300 if args.quick else 10_000
@@ -204,8 +213,9 @@ def main() -> int:
     runs = 1 if args.quick else args.runs
 
     workdir = Path(tempfile.mkdtemp(prefix="papers-bench-"))
-    papers = nginx = None
-    rows: list[tuple[str, str, list[float] | None, list[float] | None, str]] = []
+    papers = nginx = pg = None
+    # (workload, unit, Papers on SQLite, Papers on PostgreSQL, nginx, which way is better)
+    rows: list[tuple[str, str, list[float] | None, list[float] | None, list[float] | None, str]] = []
     try:
         bigfile = workdir / "big.bin"
         with open(bigfile, "wb") as f:
@@ -213,6 +223,7 @@ def main() -> int:
             for i in range(big // MiB):
                 f.write(i.to_bytes(8, "little") + block[8:])
         papers = Papers(args.papers, workdir)
+        pg = Papers(args.papers, workdir, database=postgres_database(args.postgres))
         nginx = Nginx(workdir)
         auth_header = f"Authorization: Bearer {papers.token}"
 
@@ -242,108 +253,126 @@ def main() -> int:
             down["nginx"].append(big / MiB / t)
             requests.delete(f"{papers.api}/files/{node['id']}", headers=papers.auth)
             os.unlink(nginx.root / f"big-{run}.bin")
-        rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], up["nginx"], "higher"))
-        rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], down["nginx"], "higher"))
+        rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], None, up["nginx"], "higher"))
+        rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], None, down["nginx"], "higher"))
 
         # 3: small uploads by one curl process, 8 transfers at a time (every Papers file durable before its 201).
         small_file = workdir / "small.bin"
         small_file.write_bytes(os.urandom(4096))
-        small = {"papers": [], "nginx": []}
+        small = {"papers": [], "pg": [], "nginx": []}
         for run in range(runs):
-            folder = papers.mkdir(f"small-{run}")
-            urls = [f"{papers.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(small_count)]
-            os.sync()
-            small["papers"].append(parallel_uploads(workdir, urls, small_file, ["-X", "POST", "-H", auth_header,
-                                                    "-H", "Content-Type: application/octet-stream"], 201))
+            for key, server in (("papers", papers), ("pg", pg)):
+                folder = server.mkdir(f"small-{run}")
+                urls = [f"{server.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(small_count)]
+                os.sync()
+                small[key].append(parallel_uploads(workdir, urls, small_file, ["-X", "POST", "-H", f"Authorization: Bearer {server.token}",
+                                                   "-H", "Content-Type: application/octet-stream"], 201))
             (nginx.root / f"small-{run}").mkdir()
             urls = [f"{nginx.base}/small-{run}/f-{i:05d}.bin" for i in range(small_count)]
             os.sync()
             small["nginx"].append(parallel_uploads(workdir, urls, small_file, [], 201))
-        rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["nginx"], "higher"))
+        rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["pg"], small["nginx"], "higher"))
 
         # 4: metadata of one file, wrk 2 threads 32 connections.
-        meta = {"papers": [], "nginx": []}
-        r = requests.post(f"{papers.api}/files/", params={"name": "meta.txt"}, data=b"m" * 100,
-                          headers={**papers.auth, "Content-Type": "application/octet-stream"})
-        meta_id = r.json()["id"]
+        meta = {"papers": [], "pg": [], "nginx": []}
+        meta_ids = {}
+        for key, server in (("papers", papers), ("pg", pg)):
+            r = requests.post(f"{server.api}/files/", params={"name": "meta.txt"}, data=b"m" * 100,
+                              headers={**server.auth, "Content-Type": "application/octet-stream"})
+            meta_ids[key] = r.json()["id"]
         (nginx.root / "meta.txt").write_bytes(b"m" * 100)
         for run in range(runs):
-            script = wrk_get_script(workdir / "meta-papers.lua", "GET", f"/api/v1/user/{papers.uid}/files/{meta_id}",
-                                    {"Authorization": f"Bearer {papers.token}"})
-            r = wrk(papers.base, script, 2, 32, wrk_seconds)
-            meta["papers"].append(r["requests"] / r["seconds"])
+            for key, server in (("papers", papers), ("pg", pg)):
+                script = wrk_get_script(workdir / f"meta-{key}.lua", "GET", f"/api/v1/user/{server.uid}/files/{meta_ids[key]}",
+                                        {"Authorization": f"Bearer {server.token}"})
+                r = wrk(server.base, script, 2, 32, wrk_seconds)
+                meta[key].append(r["requests"] / r["seconds"])
             script = wrk_get_script(workdir / "meta-nginx.lua", "PROPFIND", "/meta.txt", {"Depth": "0"})
             r = wrk(nginx.base, script, 2, 32, wrk_seconds)
             meta["nginx"].append(r["requests"] / r["seconds"])
-        rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["nginx"], "higher"))
+        rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["pg"], meta["nginx"], "higher"))
 
         # 5: list a folder of `listing` entries in full.
-        folder = papers.mkdir("listing")
-        fill_folder(papers, folder, listing)
+        folders = {}
+        for key, server in (("papers", papers), ("pg", pg)):
+            folders[key] = server.mkdir("listing")
+            fill_folder(server, folders[key], listing)
         (nginx.root / "listing").mkdir()
         for i in range(listing):
             (nginx.root / "listing" / f"entry-{i:06d}").mkdir()
-        full = {"papers": [], "nginx": []}
+        full = {"papers": [], "pg": [], "nginx": []}
         session = requests.Session()
         for run in range(runs):
-            t = time.perf_counter()
-            cursor, pages_read = None, 0
-            while True:
-                params = {"parent_id": folder, "limit": 1000, **({"cursor": cursor} if cursor else {})}
-                cursor = next_cursor(session.get(f"{papers.api}/files/", params=params, headers=papers.auth))
-                pages_read += 1
-                if not cursor:
-                    break
-            full["papers"].append((time.perf_counter() - t) * 1000)
-            assert pages_read == -(-listing // 1000), pages_read
+            for key, server in (("papers", papers), ("pg", pg)):
+                t = time.perf_counter()
+                cursor, pages_read = None, 0
+                while True:
+                    params = {"parent_id": folders[key], "limit": 1000, **({"cursor": cursor} if cursor else {})}
+                    cursor = next_cursor(session.get(f"{server.api}/files/", params=params, headers=server.auth))
+                    pages_read += 1
+                    if not cursor:
+                        break
+                full[key].append((time.perf_counter() - t) * 1000)
+                assert pages_read == -(-listing // 1000), pages_read
             t = time.perf_counter()
             r = session.request("PROPFIND", f"{nginx.base}/listing/", headers={"Depth": "1"})
             full["nginx"].append((time.perf_counter() - t) * 1000)
             assert r.status_code == 207 and r.text.count("<D:response") >= listing, r.status_code
-        rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["nginx"], "lower"))
+        rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["pg"], full["nginx"], "lower"))
 
         # 6: Papers only.
-        folder = papers.mkdir("huge")
-        fill_folder(papers, folder, huge)
-        pages = []
-        cursor = None
-        for i in range(min(10, huge // 1000)):
-            params = {"parent_id": folder, "limit": 1000, **({"cursor": cursor} if cursor else {})}
-            t = time.perf_counter()
-            cursor = next_cursor(session.get(f"{papers.api}/files/", params=params, headers=papers.auth))
-            pages.append((time.perf_counter() - t) * 1000)
-        rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages, None, "lower"))
+        pages = {"papers": [], "pg": []}
+        for key, server in (("papers", papers), ("pg", pg)):
+            folder = server.mkdir("huge")
+            fill_folder(server, folder, huge)
+            cursor = None
+            for i in range(min(10, huge // 1000)):
+                params = {"parent_id": folder, "limit": 1000, **({"cursor": cursor} if cursor else {})}
+                t = time.perf_counter()
+                cursor = next_cursor(session.get(f"{server.api}/files/", params=params, headers=server.auth))
+                pages[key].append((time.perf_counter() - t) * 1000)
+        rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages["papers"], pages["pg"], None, "lower"))
         logins = []
         for _ in range(max(3, runs)):
             t = time.perf_counter()
             papers.login()
             logins.append((time.perf_counter() - t) * 1000)
-        rows.append(("6b. login (PBKDF2-SHA256, 600,000 rounds)", "ms", logins, None, "lower"))
-        rows.append((f"6c. server peak RSS during the {big // MiB} MiB upload", "MiB", rss, None, "lower"))
+        rows.append(("6b. login (PBKDF2-SHA256, 600,000 rounds)", "ms", logins, None, None, "lower"))
+        rows.append((f"6c. server peak RSS during the {big // MiB} MiB upload", "MiB", rss, None, None, "lower"))
 
         # 7: the TUI on its in-memory screen.
         tui = []
         for _ in range(runs):
             out = subprocess.run([args.papers, "tui-bench", "--entries", str(huge)], capture_output=True, text=True, check=True).stdout
             tui.append(json.loads(out))
-        rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, "lower"))
-        rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, "lower"))
-        rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, "lower"))
+        rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, None, "lower"))
+        rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, None, "lower"))
+        rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, None, "lower"))
     finally:
         if papers:
             papers.stop()
+        if pg:
+            pg.stop()
         if nginx:
             nginx.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    for name, unit, ours, theirs, _ in rows:
-        print(f"  {name}: papers={ours} nginx={theirs}", file=sys.stderr)
+    for name, unit, ours, on_pg, theirs, _ in rows:
+        print(f"  {name}: papers={ours} postgres={on_pg} nginx={theirs}", file=sys.stderr)
     report = render(rows, runs, args.quick)
     print(report)
     if not args.quick:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(report)
     return 0
+
+
+def postgres_database(base: str) -> str:
+    """A new, empty database on the PostgreSQL server at `base` (postgres://USER@HOST:PORT/)."""
+    name = f"bench_{os.getpid()}_{int(time.time())}"
+    subprocess.run(["psql", "-X", "-q", base.rstrip("/") + "/postgres", "-c", f"CREATE DATABASE {name}"], check=True,
+                   capture_output=True, timeout=60)
+    return base.rstrip("/") + "/" + name
 
 
 def next_cursor(response: requests.Response) -> str | None:
@@ -402,19 +431,19 @@ def render(rows, runs: int, quick: bool) -> str:
         "nginx serves the same bytes from disk with sendfile (WebDAV PUT, PROPFIND); Papers hashes "
         "SHA-256, fsyncs every upload before answering, and checks a token on every request.",
         "",
-        "| workload | unit | Papers | nginx | Papers/nginx |",
-        "|---|---|---|---|---|",
+        "| workload | unit | Papers (SQLite) | Papers (PostgreSQL) | nginx | SQLite/nginx | PostgreSQL/SQLite |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, unit, ours, theirs, better in rows:
+    for name, unit, ours, on_pg, theirs, better in rows:
         def cell(values):
             if not values:
                 return "—"
             m, lo, hi = summary(values)
             return f"{m:,.1f} [{lo:,.1f}–{hi:,.1f}]"
-        ratio = "—"
-        if ours and theirs:
-            ratio = f"{summary(ours)[0] / summary(theirs)[0]:.2f}"
-        lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(theirs)} | {ratio} |")
+        def ratio(a, b):
+            return f"{summary(a)[0] / summary(b)[0]:.2f}" if a and b else "—"
+        lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(on_pg)} | {cell(theirs)} | "
+                     f"{ratio(ours, theirs)} | {ratio(on_pg, ours)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -60,14 +60,38 @@ public struct AppDependencies: Sendable {
         }
         let staging = try StagingArea(root: dir + "/tmp", minFreeSpace: configuration.minFreeSpaceBytes)
         let blobs = try DiskBlobStore(directory: configuration.blobsPath ?? dir + "/blobs")
-        let databasePath = configuration.databasePath ?? dir + "/papers.sqlite"
-        // A database outside the data directory (`--database`) gets its folder made like the data directory.
-        try FileManager.default.createDirectory(
-            atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
-        try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
-        let store = try SQLiteMetadataStore(path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
+        let store: any MetadataStore
+        if let url = configuration.postgresURL {
+            store = try await PostgresMetadataStore(url: url, logger: logger, now: now)
+        } else {
+            let databasePath = configuration.databasePath ?? dir + "/papers.sqlite"
+            // A database outside the data directory (`--database`) gets its folder made like the data directory.
+            try FileManager.default.createDirectory(
+                atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
+            store = try SQLiteMetadataStore(path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
+        }
         return try await AppDependencies(configuration: configuration, store: store, blobs: blobs, staging: staging, logger: logger)
+    }
+}
+
+extension AppDependencies {
+    /// The backends for the start-up line: `database=sqlite blobs=file`.
+    public var backends: String { "database=\(store.kind) blobs=\(blobs.kind)" }
+
+    /// The one line `papers serve` logs when `open` failed: what could not be opened, and why,
+    /// without a password from the database URL.
+    public static func describeOpenFailure(_ error: any Error, _ configuration: ServerConfiguration) -> String {
+        if let url = configuration.postgresURL {
+            switch error {
+            case StoreError.unavailable(let detail): return "cannot reach the database \(PostgresURL.redacted(url)): \(detail)"
+            case let error as PostgresURLError: return "--database \(PostgresURL.redacted(url)): \(error)"
+            case let error as StoreMigration.Failure: return "\(error)"
+            default: return "cannot open the database \(PostgresURL.redacted(url)): \(String(reflecting: error))"
+            }
+        }
+        return "cannot open the data directory \(configuration.dataDirectory): \(error)"
     }
 }
 
@@ -81,11 +105,17 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
     let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: KnownAccounts())
     router.get("health") { _, context in
-        try await dependencies.store.ping()
-        try await dependencies.blobs.ping()
-        return try Response.json(
-            HealthStatus(status: "ok", version: PapersVersion.string, database: dependencies.store.kind, blobs: dependencies.blobs.kind),
-            status: .ok, context: context)
+        var status = HealthStatus(status: "ok", version: PapersVersion.string, database: dependencies.store.kind, blobs: dependencies.blobs.kind)
+        do {
+            try await dependencies.store.ping()
+            try await dependencies.blobs.ping()
+        } catch {
+            // A load balancer takes this process out of rotation until both answer again.
+            logger.warning("health: \(error)")
+            status.status = "unavailable"
+            return try Response.json(status, status: .serviceUnavailable, context: context)
+        }
+        return try Response.json(status, status: .ok, context: context)
     }
     AuthController(
         store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store, now: dependencies.now),

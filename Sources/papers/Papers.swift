@@ -12,7 +12,7 @@ struct Papers: AsyncParsableCommand {
         discussion: "Exit codes: 0 ok, 1 usage error, 2 not found, 3 conflict, 4 not logged in or session expired, 5 network, 6 server error, 7 local I/O.",
         version: PapersVersion.string,
         subcommands: [
-            TUI.self, Serve.self, Register.self, Login.self, Logout.self, WhoAmI.self, List.self, Stat.self, Put.self, Get.self, MakeFolder.self,
+            TUI.self, Serve.self, Admin.self, Register.self, Login.self, Logout.self, WhoAmI.self, List.self, Stat.self, Put.self, Get.self, MakeFolder.self,
             Move.self, Remove.self, TUIBench.self,
         ],
         defaultSubcommand: TUI.self

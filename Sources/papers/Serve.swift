@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("database"),
-        help: "The database: a path or sqlite:PATH (PAPERS_DATABASE_URL). Default DATA/papers.sqlite. PostgreSQL URLs are not supported by this build yet.")
+        help: "The database: a path, sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=...] (PAPERS_DATABASE_URL). Default DATA/papers.sqlite.")
     var database: String?
 
     @Option(
@@ -84,9 +84,8 @@ struct Serve: AsyncParsableCommand {
             switch chosen {
             case .sqlite(let path):
                 configuration.databasePath = (path as NSString).expandingTildeInPath
-            case .postgres:
-                // Named by the design (several servers on one PostgreSQL); the store is not in this build.
-                throw ValidationError("--database: PostgreSQL is not supported by this build yet; use a SQLite path (see docs/operations.md, Scale-out)")
+            case .postgres(let url):
+                configuration.postgresURL = url
             }
         }
         if let chosen = try parsed(blobs, "PAPERS_BLOBS_URL", "blobs", like: "a path, file:///path or s3://bucket/prefix", ConfigValue.blobs) {
@@ -137,13 +136,14 @@ struct Serve: AsyncParsableCommand {
         do {
             dependencies = try await AppDependencies.open(configuration, logger: logger)
         } catch {
-            logger.critical("cannot open the data directory \(configuration.dataDirectory): \(error)")
+            logger.critical("\(AppDependencies.describeOpenFailure(error, configuration))")
             throw ExitCode(1)
         }
         let host = configuration.host
         let startupLogger = logger
+        let backends = dependencies.backends
         let app = buildApplication(dependencies, logger: logger) { port in
-            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory)")
+            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends)")
         }
         try await app.runService()
     }

@@ -2,6 +2,11 @@
 
 The tests drive the real binary over loopback HTTP. The binary comes from the
 environment variable PAPERS_BIN, else <repo>/.build/debug/papers.
+
+PAPERS_TEST_BACKEND=postgres runs every server on PostgreSQL (a database of its own per data
+directory, made on the server at PAPERS_TEST_POSTGRES_URL; scripts/with-postgres starts one) instead
+of SQLite; `make test-e2e` runs the suite once per backend. Tests marked `sqlite_only` are about the
+SQLite file itself and are left out of the PostgreSQL run.
 """
 
 from __future__ import annotations
@@ -42,10 +47,35 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
+BACKEND = os.environ.get("PAPERS_TEST_BACKEND", "sqlite")
+assert BACKEND in ("sqlite", "postgres"), f"PAPERS_TEST_BACKEND must be sqlite or postgres, not {BACKEND}"
+POSTGRES_URL = os.environ.get("PAPERS_TEST_POSTGRES_URL", "")
+if BACKEND == "postgres":
+    assert POSTGRES_URL, "PAPERS_TEST_BACKEND=postgres needs PAPERS_TEST_POSTGRES_URL (run under scripts/with-postgres)"
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    """Runs SQL on the test PostgreSQL server as its superuser; returns psql's unaligned output."""
+    result = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", POSTGRES_URL + database, "-c", sql],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def postgres_database(data_dir: Path) -> str:
+    """The URL of the PostgreSQL database of a data directory, made empty on first use: two servers
+    on one data directory (the multi-node tests) share it, as they share the blob folder."""
+    name = "t_" + hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:20]
+    if psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        psql(f"CREATE DATABASE {name}")
+    return POSTGRES_URL + name
+
 
 def pytest_configure(config):
     # Registered here so the marks are known even without the pytest-timeout plugin.
     config.addinivalue_line("markers", "timeout(seconds): per-test time limit (pytest-timeout)")
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL server itself; run on PostgreSQL only")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -180,8 +210,11 @@ class Server:
         # Unused content is collected at once and often (no grace, a round every 0.25 s) unless a test
         # says otherwise: tests then wait a moment for it to go instead of an hour.
         gc = [] if any(a.startswith("--gc-") for a in self.extra_args) else ["--gc-grace", "0", "--gc-interval", "0.25s"]
+        database = []
+        if BACKEND == "postgres" and "--database" not in self.extra_args:
+            database = ["--database", postgres_database(self.data_dir)]
         cmd = [*self.command_prefix, PAPERS_BIN, "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--data", str(self.data_dir), *gc, *self.extra_args]
+               "--data", str(self.data_dir), *gc, *database, *self.extra_args]
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
                                      stdin=subprocess.DEVNULL)
 

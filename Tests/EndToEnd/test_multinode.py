@@ -1,5 +1,5 @@
-"""Two real `papers serve` processes on one data directory (one SQLite database, one blob folder, one
-signing key) behave as one server (issue 12): what one answered the other sees, a logout on one is
+"""Two real `papers serve` processes on one data directory (one database — SQLite, or PostgreSQL in the
+suite's PostgreSQL run — one blob folder, one signing key) behave as one server (issue 12): what one answered the other sees, a logout on one is
 refused by the other within a second, login throttling counts across both, content is never removed
 while either may use it, and one process's crash or start-up never disturbs the other.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import (API, PASSWORD, TIMEOUT, CountingStream, MiB, Server, User, assert_error, file_sha256, login,
+from conftest import (API, BACKEND, PASSWORD, TIMEOUT, CountingStream, MiB, Server, User, assert_error, file_sha256, login,
                       register, sha256_hex, unique_email, wait_until)
 
 
@@ -169,3 +170,34 @@ def test_a_process_killed_mid_upload_leaves_the_other_serving_and_restarts_clean
     r = on_a.session.get(on_a.url(f"files/{b_result['node']['id']}/content"), timeout=60)
     assert hashlib.sha256(r.content).hexdigest() == slow_b.hexdigest()
     assert wait_until(lambda: a.tmp_files() == []), a.tmp_files()
+
+
+@pytest.mark.postgres_only
+def test_a_database_outage_is_a_quick_503_on_both_and_heals_by_itself(pair):
+    """PostgreSQL stopped: /health and every route answer 503 (JSON, within seconds, never a hang or a
+    500) on both processes; started again: both serve again without a restart."""
+    a, b = pair
+    on_a = registered(a)
+    on_b = as_user_on(on_a, b)
+    kept = on_a.upload("kept.txt", b"kept across the outage")
+    ctl = os.environ["PAPERS_TEST_POSTGRES_CTL"].split()
+    subprocess.run([*ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True, timeout=60)
+    try:
+        for server, user in ((a, on_a), (b, on_b)):
+            started = time.monotonic()
+            r = requests.get(server.url("/health"), timeout=30)
+            assert r.status_code == 503 and r.json()["status"] == "unavailable", r.text
+            r = user.session.get(user.url("files/"), timeout=30)
+            assert_error(r, 503, "unavailable")
+            assert r.headers.get("Retry-After")
+            r = user.session.post(user.url("files/"), params={"name": "during.txt"}, data=b"x" * 1000, timeout=30,
+                                  headers={"Content-Type": "application/octet-stream"})
+            assert_error(r, 503, "unavailable")
+            assert time.monotonic() - started < 20, "the refusals took too long"
+    finally:
+        subprocess.run([*ctl, "-w", "start"], check=True, capture_output=True, timeout=60)
+    for server, user in ((a, on_a), (b, on_b)):
+        assert wait_until(lambda: requests.get(server.url("/health"), timeout=5).status_code == 200, timeout=30)
+        r = user.session.get(user.url(f"files/{kept['id']}/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.content == b"kept across the outage"
+    assert on_b.upload("after.txt", b"after")["size"] == 5

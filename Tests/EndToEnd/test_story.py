@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 import requests
 
-from conftest import (API, PASSWORD, RFC3339_MS, SHA256_HEX, TIMEOUT, UUID4, assert_error, login, register,
+from conftest import (API, BACKEND, PASSWORD, RFC3339_MS, SHA256_HEX, TIMEOUT, UUID4, assert_error, login, register,
                       sha256_hex, unique_email, wait_until)
 
 NODE_KEYS = {"id", "name", "is_folder", "parent_id", "path", "size", "mime_type", "sha256", "creator",
@@ -99,7 +99,7 @@ def test_health(module_server):
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
     assert isinstance(r.json()["version"], str) and r.json()["version"]
-    assert r.json()["database"] == "sqlite" and r.json()["blobs"] == "file"
+    assert r.json()["database"] == BACKEND and r.json()["blobs"] == "file"
 
 
 # --------------------------------------------------------------------------- folders and uploads

@@ -13,18 +13,20 @@ import Testing
     struct World {
         let root: String
         let clock = TestClock()
-        let store: SQLiteMetadataStore
+        let database: TestDatabase
+        let store: any MetadataStore
         let blobs: DiskBlobStore
         let files: FileService
         let collector: BlobCollector
         let owner: String
         static let grace: TimeInterval = 30
 
-        init() async throws {
+        init(_ backend: StoreBackend) async throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("papers-gc-\(UUID().uuidString)").path
             blobs = try DiskBlobStore(directory: root + "/blobs")
             let clock = self.clock
-            store = try SQLiteMetadataStore(writer: try DatabaseQueue(configuration: SQLiteMetadataStore.configuration), now: { clock.now })
+            database = try await backend.makeDatabase()
+            store = try await database.open(now: { clock.now })
             var files = FileService(store: store, blobs: blobs, staging: try StagingArea(root: root + "/tmp"), maxUpload: nil)
             files.removalWait = .seconds(5)
             self.files = files
@@ -52,13 +54,16 @@ import Testing
             FileManager.default.fileExists(atPath: blobs.path(for: sha256Hex(text)))
         }
 
-        /// The content's row: (unreferenced_ms, deleting_ms), or nil without one.
-        func row(_ text: String) throws -> (Int64?, Int64?)? {
-            try store.reading { db in
-                try Row.fetchOne(db, sql: "SELECT unreferenced_ms, deleting_ms FROM blobs WHERE sha256 = ?", arguments: [sha256Hex(text)])
-                    .map { ($0[0], $0[1]) }
-            }
+        /// The content's row, or nil without one.
+        func row(_ text: String) async throws -> BlobRow? {
+            let hash = sha256Hex(text)
+            guard try await database.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM blobs WHERE sha256 = '\(hash)'") == "1" else { return nil }
+            return BlobRow(
+                unreferenced: try await database.scalar("SELECT CAST(unreferenced_ms AS TEXT) FROM blobs WHERE sha256 = '\(hash)'") != nil,
+                claimed: try await database.scalar("SELECT CAST(deleting_ms AS TEXT) FROM blobs WHERE sha256 = '\(hash)'") != nil)
         }
+
+        func rowCount() async throws -> String? { try await database.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM blobs") }
 
         /// Plants content at its address with no row, as a crash between the two commits leaves it.
         func plant(_ text: String, age: TimeInterval = 0) throws {
@@ -69,12 +74,19 @@ import Testing
             try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
         }
 
-        func remove() { try? FileManager.default.removeItem(atPath: root) }
+        func remove() async {
+            try? FileManager.default.removeItem(atPath: root)
+            await database.remove()
+        }
     }
 
-    @Test func contentTakenBackWithinTheGraceIsKept() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    struct BlobRow: Equatable {
+        var unreferenced: Bool
+        var claimed: Bool
+    }
+
+    @Test(arguments: StoreBackend.allCases) func contentTakenBackWithinTheGraceIsKept(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         let first = try await world.upload("a.txt", "same bytes")
         try await world.delete(first)
         #expect(world.exists("same bytes"), "kept for the grace period")
@@ -90,13 +102,13 @@ import Testing
         world.clock.advance(World.grace + 1)
         #expect(try await world.collector.collectUnreferenced() == 1)
         #expect(!world.exists("alone"))
-        #expect(try world.row("alone") == nil)
-        #expect(try world.store.reading { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs") } == 1)
+        #expect(try await world.row("alone") == nil)
+        #expect(try await world.rowCount() == "1")
+        await world.remove()
     }
 
-    @Test func oneCollectorAtATime() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func oneCollectorAtATime(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         #expect(try await world.store.acquireLease("blob-collector", holder: "A", seconds: 60))
         #expect(try await world.store.acquireLease("blob-collector", holder: "A", seconds: 60), "renewed by its holder")
         #expect(try await world.store.acquireLease("blob-collector", holder: "B", seconds: 60) == false)
@@ -104,11 +116,11 @@ import Testing
         // A holder that stops renewing loses it once it expires.
         #expect(try await world.store.acquireLease("short", holder: "A", seconds: -1))
         #expect(try await world.store.acquireLease("short", holder: "B", seconds: 60))
+        await world.remove()
     }
 
-    @Test func aCollectorThatLostItsLeaseRemovesNothing() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func aCollectorThatLostItsLeaseRemovesNothing(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         try await world.delete(try await world.upload("a.txt", "claimed"))
         world.clock.advance(World.grace + 1)
         // Another process holds the lease: this collector's removal step stops before the blob store.
@@ -116,15 +128,15 @@ import Testing
         #expect(try await world.collector.collectUnreferenced() == 0)
         #expect(world.exists("claimed"))
         // Its claim is left; once older than the lease plus the allowance, the next holder takes it over.
-        #expect(try world.row("claimed")?.1 != nil)
+        #expect(try await world.row("claimed")?.claimed == true)
         world.clock.advance(world.collector.leaseSeconds + BlobCollector.removalAllowance + 601)
         #expect(try await world.collector.collectUnreferenced() == 1)
         #expect(!world.exists("claimed"))
+        await world.remove()
     }
 
-    @Test func anUploadThatFoundContentMidRemovalStoresItAgain() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func anUploadThatFoundContentMidRemovalStoresItAgain(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         try await world.delete(try await world.upload("a.txt", "contested"))
         world.clock.advance(World.grace + 1)
         // The collector has claimed the content (it is still at its address) when an upload of the
@@ -141,12 +153,12 @@ import Testing
         let node = try await upload.node
         #expect(node.sha256 == sha256Hex("contested"))
         #expect(world.exists("contested"), "the upload wrote its bytes again after the removal")
-        #expect(try world.row("contested").map { $0.0 == nil && $0.1 == nil } == true, "referenced, not claimed")
+        #expect(try await world.row("contested") == BlobRow(unreferenced: false, claimed: false), "referenced, not claimed")
+        await world.remove()
     }
 
-    @Test func contentAtItsAddressWithoutARowIsWrittenAgainBeforeItIsRecorded() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func contentAtItsAddressWithoutARowIsWrittenAgainBeforeItIsRecorded(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         try world.plant("found")
         // The store alone refuses to record content the upload did not write since it looked.
         let reference = ContentReference(sha256: sha256Hex("found"), size: 5, written: false)
@@ -157,27 +169,27 @@ import Testing
         // Through the service, the upload commits the bytes again and is recorded.
         let node = try await world.upload("found.txt", "found")
         #expect(node.size == 5)
-        #expect(try world.row("found").map { $0.0 == nil && $0.1 == nil } == true)
+        #expect(try await world.row("found") == BlobRow(unreferenced: false, claimed: false))
+        await world.remove()
     }
 
-    @Test func contentWrittenForARefusedNodeIsLeftToTheCollector() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func contentWrittenForARefusedNodeIsLeftToTheCollector(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         _ = try await world.upload("taken.txt", "first")
         await #expect(throws: StoreError.nameConflict(name: "taken.txt")) {
             _ = try await world.upload("taken.txt", "refused bytes")
         }
         #expect(world.exists("refused bytes"))
-        #expect(try world.row("refused bytes")?.0 != nil, "recorded as unreferenced")
+        #expect(try await world.row("refused bytes")?.unreferenced == true, "recorded as unreferenced")
         world.clock.advance(World.grace + 1)
         #expect(try await world.collector.collectUnreferenced() == 1)
         #expect(!world.exists("refused bytes"))
         #expect(world.exists("first"))
+        await world.remove()
     }
 
-    @Test func contentWithoutARowGoesOnceOldEnough() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func contentWithoutARowGoesOnceOldEnough(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         _ = try await world.upload("kept.txt", "kept")
         try world.plant("young orphan", age: 60)
         try world.plant("old orphan", age: BlobCollector.unrecordedAge + 60)
@@ -185,12 +197,12 @@ import Testing
         #expect(!world.exists("old orphan"))
         #expect(world.exists("young orphan"), "it may be an upload about to commit its node")
         #expect(world.exists("kept"))
-        #expect(try world.row("old orphan") == nil, "the claim is forgotten with the bytes")
+        #expect(try await world.row("old orphan") == nil, "the claim is forgotten with the bytes")
+        await world.remove()
     }
 
-    @Test func renamingPicksTheFirstFreeNumberFromOneRead() async throws {
-        let world = try await World()
-        defer { world.remove() }
+    @Test(arguments: StoreBackend.allCases) func renamingPicksTheFirstFreeNumberFromOneRead(backend: StoreBackend) async throws {
+        let world = try await World(backend)
         var names: [String] = []
         for i in 0..<6 { names.append(try await world.upload("r.txt", "v\(i)", onConflict: .rename).name) }
         #expect(names == ["r.txt", "r (1).txt", "r (2).txt", "r (3).txt", "r (4).txt", "r (5).txt"])
@@ -203,5 +215,6 @@ import Testing
         #expect(try await world.upload("r.txt", "last", onConflict: .rename).name == "r (7).txt")
         #expect(try await world.upload(".profile", "p").name == ".profile")
         #expect(try await world.upload(".profile", "q", onConflict: .rename).name == ".profile (1)")
+        await world.remove()
     }
 }

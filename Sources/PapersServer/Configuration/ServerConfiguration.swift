@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     /// The SQLite database file; `nil`: `DATA/papers.sqlite`.
     public var databasePath: String?
+    /// A `postgres://` URL: metadata in PostgreSQL instead of SQLite (`databasePath` is then unused).
+    public var postgresURL: String?
     /// The folder of file contents; `nil`: `DATA/blobs`.
     public var blobsPath: String?
     /// Seconds a token stays valid.

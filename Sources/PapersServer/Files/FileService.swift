@@ -96,33 +96,40 @@ struct FileService: Sendable {
     }
 
     /// Commits finished content to the blob store, then its node with `commit`, and removes the
-    /// staging copy either way.
+    /// staging copy if the blob store left it.
     ///
     /// The metadata store refuses a commit it cannot prove safe, and this loop answers it: content
     /// it has no row for must have been written by this upload since it last looked (the content
     /// found at its address may have been the collector's, mid-removal) — commit the bytes again and
     /// retry; content the collector is removing — wait until it is gone, then write it again.
     private func settle<T: Sendable>(_ content: FinishedBlob, _ commit: (ContentReference) async throws -> T) async throws -> T {
+        var stagingLeft = true
         do {
-            let result = try await settleKeepingStaged(content, commit)
-            await staging.discard(content)
+            let result = try await settleKeepingStaged(content, stagingLeft: &stagingLeft, commit)
+            if stagingLeft { await staging.discard(content) }
             return result
         } catch {
-            await staging.discard(content)
+            if stagingLeft { await staging.discard(content) }
             throw error
         }
     }
 
-    private func settleKeepingStaged<T: Sendable>(_ content: FinishedBlob, _ commit: (ContentReference) async throws -> T) async throws -> T {
-        var reference = ContentReference(sha256: content.sha256, size: content.size, written: try await blobs.commit(content))
+    private func settleKeepingStaged<T: Sendable>(
+        _ content: FinishedBlob, stagingLeft: inout Bool, _ commit: (ContentReference) async throws -> T
+    ) async throws -> T {
+        var stored = try await blobs.commit(content)
+        stagingLeft = !stored.tookStagingFile
+        var reference = ContentReference(sha256: content.sha256, size: content.size, written: stored.wrote)
         let deadline = ContinuousClock.now + removalWait
         var pause = Duration.milliseconds(20)
         while true {
             do {
                 return try await commit(reference)
             } catch StoreError.contentNotRecorded where !reference.written {
-                // Present at the address after the store said it had no row: safe to record.
-                _ = try await blobs.commit(content)
+                // Present at the address after the store said it had no row: safe to record. (Only a
+                // commit that found the content stored gets here, so the staging copy is still there.)
+                stored = try await blobs.commit(content)
+                stagingLeft = stagingLeft && !stored.tookStagingFile
                 reference.written = true
             } catch StoreError.contentBeingRemoved where ContinuousClock.now < deadline {
                 try await Task.sleep(for: pause)

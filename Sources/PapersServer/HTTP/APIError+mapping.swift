@@ -76,6 +76,10 @@ extension APIError {
             return APIError(
                 .serviceUnavailable, code: "unavailable", message: "The server is busy storing this content; try again in a moment.",
                 headers: [.retryAfter: "1"])
+        case .unavailable:
+            return APIError(
+                .serviceUnavailable, code: "unavailable", message: "The server's database does not answer; try again in a moment.",
+                headers: [.retryAfter: "5"])
         }
     }
 

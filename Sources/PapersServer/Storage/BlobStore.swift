@@ -14,10 +14,10 @@ protocol BlobStore: Sendable {
     /// What `/health` calls it: `file` or `s3`.
     var kind: String { get }
 
-    /// Makes staged content durable at its address, unless the address already holds it.
-    /// - Returns: whether this call wrote it (`false`: it was already stored — deduplication).
+    /// Makes staged content durable at its address, unless the address already holds it. The store
+    /// may move the staging file itself into place (then it is gone from `tmp/`).
     /// - Throws: `UploadError.storageFailed` / `.diskFull` when the store refuses.
-    func commit(_ content: FinishedBlob) async throws(UploadError) -> Bool
+    func commit(_ content: FinishedBlob) async throws(UploadError) -> BlobCommit
 
     /// Opens stored content for streaming reads.
     /// - Throws: `StoreError.blobMissing` when it is not stored (the store was damaged).
@@ -36,6 +36,14 @@ protocol BlobStore: Sendable {
 
     /// Whether the store answers (for `/health`).
     func ping() async throws
+}
+
+/// What `BlobStore.commit` did.
+struct BlobCommit: Sendable, Equatable {
+    /// Whether this call wrote the content (`false`: it was already stored — deduplication).
+    var wrote: Bool
+    /// Whether the staging file was moved into place (nothing is left to remove from `tmp/`).
+    var tookStagingFile: Bool
 }
 
 /// Stored content being read: chunks of a byte range, one after another.

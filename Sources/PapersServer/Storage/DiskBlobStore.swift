@@ -5,13 +5,15 @@ import PapersCore
 
 /// Content in a folder: `<directory>/ab/cd/<sha256>` (`--blobs file:///path`, default `DATA/blobs`).
 ///
-/// A commit hard-links the staging file to its address — `link` fails when the address exists, so
-/// the check and the write are one step and two uploads of the same content cannot clobber each
-/// other — and fsyncs the folders whose entries changed. When the staging folder is on another file
-/// system (a shared volume), the bytes are copied into the leaf folder first.
+/// A commit renames the staging file to its address — unless the address holds the content already
+/// (deduplication: the staging copy then stays for `FileService`, which may need to commit it again)
+/// — and fsyncs the folders whose entries changed. Two uploads of the same content may both rename:
+/// the bytes are the same. When the staging folder is on another file system (a shared volume), the
+/// bytes are copied into the leaf folder first and the staging copy stays.
 final class DiskBlobStore: BlobStore {
     let directory: String
     var kind: String { "file" }
+    private let syncer = DirectorySyncer()
 
     /// Creates `directory` when missing (owner-only).
     /// - Throws: `UploadError.storageFailed` when it cannot be made.
@@ -31,46 +33,43 @@ final class DiskBlobStore: BlobStore {
         return "\(directory)/\(a)/\(b)/\(sha256)"
     }
 
-    func commit(_ content: FinishedBlob) async throws(UploadError) -> Bool {
-        let result: Result<Bool, UploadError>
-        do {
-            result = try await StagingArea.syncThreads.runOnPool { self.place(content) }
-        } catch {
-            result = self.place(content)  // the pool is shutting down
-        }
+    func commit(_ content: FinishedBlob) async throws(UploadError) -> BlobCommit {
+        // mkdir and rename are short metadata calls, made in place like the staging file's writes;
+        // the folder fsyncs that make them durable wait on the sync threads, shared with the commits
+        // made at the same time (`DirectorySyncer`).
+        let (result, unsynced) = place(content)
+        if !unsynced.isEmpty { await syncer.sync(unsynced) }
         return try result.get()
     }
 
-    /// Links (or copies) the content to its address and makes the new entries durable.
-    private func place(_ content: FinishedBlob) -> Result<Bool, UploadError> {
+    /// Moves (or copies) the content to its address; returns the folders to fsync to make that durable.
+    private func place(_ content: FinishedBlob) -> (Result<BlobCommit, UploadError>, Set<String>) {
         let final = path(for: content.sha256)
+        if access(final, F_OK) == 0 { return (.success(BlobCommit(wrote: false, tookStagingFile: false)), []) }
         let leaf = (final as NSString).deletingLastPathComponent
-        var unsynced: [String] = []
+        var unsynced: Set<String> = [leaf]
         if access(leaf, F_OK) != 0 {
             // ab/ then ab/cd/, owner-only; another upload may make either at the same time.
             let outer = (leaf as NSString).deletingLastPathComponent
             for dir in [outer, leaf] where mkdir(dir, 0o700) != 0 && errno != EEXIST {
-                return .failure(.disk("mkdir", dir))
+                return (.failure(.disk("mkdir", dir)), [])
             }
-            unsynced += [directory, outer]
+            unsynced.formUnion([directory, outer])
         }
-        if link(content.temporaryPath, final) != 0 {
-            switch errno {
-            case EEXIST: return .success(false)
-            case EXDEV:
-                if let failure = copy(content.temporaryPath, to: final, via: leaf) { return .failure(failure) }
-            default: return .failure(.disk("link to", final))
-            }
+        var took = true
+        if rename(content.temporaryPath, final) != 0 {
+            guard errno == EXDEV else { return (.failure(.disk("rename to", final)), []) }
+            if let failure = copy(content.temporaryPath, to: final, via: leaf) { return (.failure(failure), []) }
+            took = false
         }
-        for dir in unsynced + [leaf] { Self.syncDirectory(dir) }
-        return .success(true)
+        return (.success(BlobCommit(wrote: true, tookStagingFile: took)), unsynced)
     }
 
     /// Copies a staging file from another file system to `final` through a temporary name in the
     /// same folder, synced before it is linked (never a half-written file at the address).
     private func copy(_ source: String, to final: String, via leaf: String) -> UploadError? {
         let temporary = "\(leaf)/.incoming-\(RandomID.uuid())"
-        defer { unlink(temporary) }
+        defer { unlink(temporary) }  // gone already once renamed into place
         let input = Foundation.open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { return .disk("open", source) }
         defer { close(input) }
@@ -96,7 +95,7 @@ final class DiskBlobStore: BlobStore {
             }
         }
         guard fsync(output) == 0 else { return .disk("fsync", temporary) }
-        guard link(temporary, final) == 0 || errno == EEXIST else { return .disk("link to", final) }
+        guard rename(temporary, final) == 0 else { return .disk("rename to", final) }
         return nil
     }
 

@@ -23,15 +23,6 @@ struct UserRecord: Sendable, Equatable, FetchableRecord, TableRecord {
 
     /// `Columns` as a select list.
     static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
-
-    init(row: Row) {
-        id = row[Columns.id]
-        email = row[Columns.email]
-        fullname = row[Columns.fullname]
-        passwordHash = row[Columns.passwordHash]
-        createdMs = row[Columns.createdMs]
-        quotaBytes = row[Columns.quotaBytes]
-    }
 }
 
 /// A file or folder as stored (table `nodes`). The user's root folder is a real row with no parent.
@@ -81,6 +72,33 @@ struct NodeRecord: Sendable, Equatable, FetchableRecord, TableRecord {
     /// `columns` qualified by the table, for joins.
     static let nodesColumns = Columns.allCases.map { "nodes.\($0.rawValue)" }.joined(separator: ", ")
 
+
+    /// The strong entity tag of this version of the node, quoted.
+    var etag: String {
+        "\"\(id.prefix(8))-\(version)\""
+    }
+}
+
+/// What an upload checks before reading its body (`MetadataStore.uploadTarget`).
+struct UploadTarget: Sendable {
+    /// Bytes the user may still add; `nil` without a quota.
+    var quotaRemaining: Int64?
+    /// Whether the folder already holds a node with the upload's name.
+    var nameTaken: Bool
+}
+
+extension UserRecord {
+    init(row: Row) {
+        id = row[Columns.id]
+        email = row[Columns.email]
+        fullname = row[Columns.fullname]
+        passwordHash = row[Columns.passwordHash]
+        createdMs = row[Columns.createdMs]
+        quotaBytes = row[Columns.quotaBytes]
+    }
+}
+
+extension NodeRecord {
     /// Reads a row selected with `columns` (more columns may follow), by position in `Columns`'
     /// order (`RecordColumnsTests` checks the two agree).
     init(row: Row) {
@@ -96,17 +114,4 @@ struct NodeRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         modifiedMs = row[9]
         version = row[10]
     }
-
-    /// The strong entity tag of this version of the node, quoted.
-    var etag: String {
-        "\"\(id.prefix(8))-\(version)\""
-    }
-}
-
-/// What an upload checks before reading its body (`MetadataStore.uploadTarget`).
-struct UploadTarget: Sendable {
-    /// Bytes the user may still add; `nil` without a quota.
-    var quotaRemaining: Int64?
-    /// Whether the folder already holds a node with the upload's name.
-    var nameTaken: Bool
 }

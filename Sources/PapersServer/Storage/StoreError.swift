@@ -25,4 +25,6 @@ enum StoreError: Error, Sendable, Equatable {
     /// The content is being removed by the collector: `FileService` waits and retries; answered as a
     /// 503 only when that takes too long.
     case contentBeingRemoved
+    /// The database does not answer (or refuses our credentials). `detail` is for the log only.
+    case unavailable(detail: String)
 }

@@ -1,0 +1,166 @@
+import Foundation
+import PapersCore
+import PostgresNIO
+
+extension PostgresMetadataStore {
+    static let userColumns = "id, email, fullname, password_hash, created_ms, quota_bytes"
+
+    static func user(_ row: PostgresRandomAccessRow) throws -> UserRecord {
+        UserRecord(
+            id: try row[0].decode(String.self), email: try row[1].decode(String.self), fullname: try row[2].decode(String.self),
+            passwordHash: try row[3].decode(String.self), createdMs: try row[4].decode(Int64.self), quotaBytes: try row[5].decode(Int64?.self))
+    }
+
+    func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {
+        let id = RandomID.uuid()
+        let rootId = RandomID.uuid()
+        let now = nowMs
+        let logger = self.logger
+        do {
+            return try await transaction { c in
+                let rows = try await Self.rows(
+                    c,
+                    """
+                    INSERT INTO users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes)
+                    VALUES (\(id), \(email), \(fullname), \(passwordHash), \(now), \(now), \(quotaBytes))
+                    RETURNING \(unescaped: Self.userColumns)
+                    """, logger: logger)
+                try await c.query(
+                    """
+                    INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, mime_type, created_ms, modified_ms)
+                    VALUES (\(rootId), \(id), NULL, '', '', TRUE, 'inode/directory', \(now), \(now))
+                    """, logger: logger)
+                return try Self.user(rows[0])
+            }
+        } catch where Self.sqlState(error) == "23505" {
+            throw StoreError.emailTaken
+        }
+    }
+
+    func user(email: String) async throws -> UserRecord? {
+        let logger = self.logger
+        return try await withConnection { c in
+            try await Self.rows(c, "SELECT \(unescaped: Self.userColumns) FROM users WHERE email = \(email)", logger: logger).first.map(Self.user)
+        }
+    }
+
+    func user(id: String) async throws -> UserRecord? {
+        let logger = self.logger
+        return try await withConnection { c in
+            try await Self.rows(c, "SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)", logger: logger).first.map(Self.user)
+        }
+    }
+
+    func updatePasswordHash(userId: String, hash: String) async throws {
+        let now = nowMs
+        let logger = self.logger
+        try await withConnection { c in
+            try await c.query("UPDATE users SET password_hash = \(hash), modified_ms = \(now) WHERE id = \(userId)", logger: logger)
+        }
+    }
+
+    func usedBytes(userId: String) async throws -> Int64 {
+        let logger = self.logger
+        return try await withConnection { c in
+            try await Self.rows(c, "SELECT size FROM nodes WHERE owner_id = \(userId) AND parent_id IS NULL", logger: logger)
+                .first.map { try $0[0].decode(Int64.self) } ?? 0
+        }
+    }
+
+    func quotaRemaining(userId: String) async throws -> Int64? {
+        let logger = self.logger
+        return try await withConnection { c in try await Self.quotaRemaining(c, userId: userId, logger: logger) }
+    }
+
+    static func quotaRemaining(_ c: PostgresConnection, userId: String, logger: Logger) async throws -> Int64? {
+        guard
+            let row = try await rows(
+                c,
+                """
+                SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
+                WHERE u.id = \(userId)
+                """, logger: logger
+            ).first
+        else { return 0 }
+        guard let quota = try row[0].decode(Int64?.self) else { return nil }
+        return max(0, quota - (try row[1].decode(Int64.self)))
+    }
+
+    // MARK: Tokens
+
+    func revokeToken(id: String, expiresAt: Date) async throws {
+        let expires = Timestamp.milliseconds(expiresAt)
+        let now = nowMs
+        let logger = self.logger
+        try await withConnection { c in
+            try await c.query(
+                "INSERT INTO revoked_tokens (jti, expires_ms, revoked_ms) VALUES (\(id), \(expires), \(now)) ON CONFLICT (jti) DO NOTHING",
+                logger: logger)
+        }
+        revoked.withLock { revoked in
+            revoked[id] = expires
+            if revoked.count.isMultiple(of: 1024) { revoked = revoked.filter { $0.value >= now } }
+        }
+    }
+
+    func isTokenRevoked(id: String) async throws -> Bool {
+        revoked.withLock { $0[id] != nil }
+    }
+
+    /// Reads the revocations committed since the last look. A transaction that commits late may
+    /// carry a `revoked_ms` older than rows already read, so each look goes back a window of
+    /// `lateCommitWindow` before its watermark (rows seen again are no news).
+    @discardableResult
+    func followRevocations() async throws -> Int {
+        let after = revokedUpTo.withLock { $0 } - Self.lateCommitWindow
+        let now = nowMs
+        let logger = self.logger
+        let rows = try await withConnection { c in
+            try await Self.rows(
+                c, "SELECT jti, expires_ms, revoked_ms FROM revoked_tokens WHERE revoked_ms >= \(after) AND expires_ms >= \(now)",
+                logger: logger
+            ).map { (try $0[0].decode(String.self), try $0[1].decode(Int64.self), try $0[2].decode(Int64.self)) }
+        }
+        let added = revoked.withLock { revoked in
+            var added = 0
+            for (jti, expires, _) in rows where revoked.updateValue(expires, forKey: jti) == nil { added += 1 }
+            return added
+        }
+        // The watermark moves to the database's newest row, never past a clock reading of ours.
+        if let newest = rows.map(\.2).max() { revokedUpTo.withLock { $0 = max($0, newest) } }
+        return added
+    }
+
+    /// Milliseconds a revocation's commit may lag behind its timestamp.
+    static let lateCommitWindow: Int64 = 10_000
+
+    // MARK: Login throttling
+
+    func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        let sinceMs = Timestamp.milliseconds(since)
+        let logger = self.logger
+        return try await withConnection { c in
+            let row = try await Self.rows(
+                c, "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE key = \(key) AND at_ms >= \(sinceMs)", logger: logger)[0]
+            let oldest = try row[1].decode(Int64?.self)
+            return (Int(try row[0].decode(Int64.self)), oldest.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+        }
+    }
+
+    func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws {
+        let at = Timestamp.milliseconds(at)
+        let cutoff = Timestamp.milliseconds(forgetBefore)
+        let logger = self.logger
+        try await transaction { c in
+            for key in keys {
+                try await c.query("INSERT INTO login_failures (key, at_ms) VALUES (\(key), \(at))", logger: logger)
+                try await c.query("DELETE FROM login_failures WHERE key = \(key) AND at_ms < \(cutoff)", logger: logger)
+            }
+        }
+    }
+
+    func clearLoginFailures(key: String) async throws {
+        let logger = self.logger
+        try await withConnection { c in try await c.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger) }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PapersCore
+import PostgresNIO
+
+/// The PostgreSQL schema: the tables of the SQLite store, with PostgreSQL types (BIGINT milliseconds,
+/// BOOLEAN) and byte-wise collation on the names paging sorts by.
+extension PostgresMetadataStore {
+    /// Migrations by name, applied in order, each once (`papers_migrations`).
+    static let migrations: [(name: String, sql: [String])] = [
+        (
+            "v1",
+            [
+                """
+                CREATE TABLE users (
+                  id TEXT PRIMARY KEY,
+                  email TEXT NOT NULL UNIQUE,
+                  fullname TEXT NOT NULL,
+                  password_hash TEXT NOT NULL,
+                  created_ms BIGINT NOT NULL,
+                  modified_ms BIGINT NOT NULL,
+                  quota_bytes BIGINT CHECK (quota_bytes IS NULL OR quota_bytes >= 0)
+                )
+                """,
+                """
+                CREATE TABLE nodes (
+                  id TEXT COLLATE "C" PRIMARY KEY,
+                  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                  parent_id TEXT COLLATE "C" REFERENCES nodes(id),
+                  name TEXT COLLATE "C" NOT NULL,
+                  sort_name TEXT COLLATE "C" NOT NULL,
+                  is_folder BOOLEAN NOT NULL,
+                  size BIGINT NOT NULL DEFAULT 0 CHECK (size >= 0),
+                  mime_type TEXT NOT NULL,
+                  sha256 TEXT COLLATE "C",
+                  created_ms BIGINT NOT NULL,
+                  modified_ms BIGINT NOT NULL,
+                  version BIGINT NOT NULL DEFAULT 1,
+                  CHECK ((is_folder AND sha256 IS NULL) OR (NOT is_folder AND sha256 IS NOT NULL))
+                )
+                """,
+                "CREATE UNIQUE INDEX nodes_parent_name ON nodes(parent_id, name)",
+                "CREATE UNIQUE INDEX nodes_root ON nodes(owner_id) WHERE parent_id IS NULL",
+                "CREATE INDEX nodes_by_name ON nodes(parent_id, is_folder, sort_name, name, id)",
+                "CREATE INDEX nodes_by_size ON nodes(parent_id, is_folder, size, sort_name, name, id)",
+                "CREATE INDEX nodes_by_modified ON nodes(parent_id, is_folder, modified_ms, sort_name, name, id)",
+                "CREATE INDEX nodes_sha256 ON nodes(sha256) WHERE sha256 IS NOT NULL",
+                """
+                CREATE TABLE revoked_tokens (
+                  jti TEXT PRIMARY KEY,
+                  expires_ms BIGINT NOT NULL,
+                  revoked_ms BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX revoked_tokens_by_time ON revoked_tokens(revoked_ms)",
+                "CREATE TABLE login_failures (key TEXT NOT NULL, at_ms BIGINT NOT NULL)",
+                "CREATE INDEX login_failures_by_key ON login_failures(key, at_ms)",
+                """
+                CREATE TABLE blobs (
+                  sha256 TEXT COLLATE "C" PRIMARY KEY,
+                  size BIGINT NOT NULL CHECK (size >= 0),
+                  unreferenced_ms BIGINT,
+                  deleting_ms BIGINT
+                )
+                """,
+                "CREATE INDEX blobs_unreferenced ON blobs(unreferenced_ms) WHERE unreferenced_ms IS NOT NULL",
+                "CREATE INDEX blobs_deleting ON blobs(deleting_ms) WHERE deleting_ms IS NOT NULL",
+                "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL)",
+            ]
+        )
+    ]
+
+    /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that
+    /// servers starting together migrate once.
+    func migrate() async throws {
+        let logger = self.logger
+        try await transaction { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7061706572730001)", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS papers_migrations (name TEXT PRIMARY KEY, applied_ms BIGINT NOT NULL)", logger: logger)
+            let applied = Set(try await Self.rows(c, "SELECT name FROM papers_migrations", logger: logger).map { try $0[0].decode(String.self) })
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.sql { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                let now = Timestamp.milliseconds(Date())
+                try await c.query("INSERT INTO papers_migrations (name, applied_ms) VALUES (\(migration.name), \(now))", logger: logger)
+            }
+        }
+    }
+}
