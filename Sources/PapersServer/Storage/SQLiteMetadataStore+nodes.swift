@@ -7,6 +7,26 @@ struct ChildrenPage: Sendable {
     var folder: NodeRecord
     var items: [NodeRecord]
     var next: ListCursor?
+
+    /// The page from up to `query.limit + 1` children read after the cursor (one more than the page
+    /// says whether another follows), with their paths and visible parent filled in from `folder`'s.
+    init(folder: NodeRecord, fetched: [NodeRecord], query: ListQuery) {
+        var items = fetched
+        var next: ListCursor?
+        if items.count > query.limit {
+            items.removeLast(items.count - query.limit)
+            next = ListCursor(query: query, last: items[items.count - 1])
+        }
+        let parentPath = folder.path == "/" ? "" : folder.path
+        let visibleParent = folder.parentId == nil ? nil : folder.id
+        for i in items.indices {
+            items[i].path = parentPath + "/" + items[i].name
+            items[i].visibleParentId = visibleParent
+        }
+        self.folder = folder
+        self.items = items
+        self.next = next
+    }
 }
 
 /// Which kinds of node an operation accepts.
@@ -70,19 +90,7 @@ extension SQLiteMetadataStore {
             if let after = query.after, after.folderId != folder.id {
                 throw ValidationError(field: "cursor", message: "This cursor belongs to another folder's listing.")
             }
-            var items = try Self.page(db, parentId: folder.id, query: query)
-            var next: ListCursor?
-            if items.count > query.limit {
-                items.removeLast(items.count - query.limit)
-                next = ListCursor(query: query, last: items[items.count - 1])
-            }
-            let parentPath = folder.path == "/" ? "" : folder.path
-            let visibleParent = folder.parentId == nil ? nil : folder.id
-            for i in items.indices {
-                items[i].path = parentPath + "/" + items[i].name
-                items[i].visibleParentId = visibleParent
-            }
-            return ChildrenPage(folder: folder, items: items, next: next)
+            return ChildrenPage(folder: folder, fetched: try Self.page(db, parentId: folder.id, query: query), query: query)
         }
     }
 
@@ -355,22 +363,12 @@ extension SQLiteMetadataStore {
         }
         if try isFree(name) { return name }
         guard onConflict == .rename else { throw StoreError.nameConflict(name: name) }
-        // The numbered names already taken, in one range read of the (parent_id, name) index: probing
-        // `name (1)`, `name (2)`, … one query each made the n-th upload of one name cost O(n) queries.
-        let (stem, ext) = NodeName.splitExtension(name)
-        let prefix = stem + " ("
-        let suffix = ")" + ext
-        var takenNumbers = Set<Int>()
-        for row in try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT name, id FROM nodes WHERE parent_id = ? AND name >= ? AND name < ?"),
-            arguments: [parentId, prefix, prefix + "\u{10FFFF}"])
-        {
-            let taken: String = row[0]
-            let id: String = row[1]
-            guard id != ignoring, taken.hasSuffix(suffix), taken.count > prefix.count + suffix.count else { continue }
-            let digits = taken.dropFirst(prefix.count).dropLast(suffix.count)
-            if digits.allSatisfy(\.isASCII), let n = Int(digits), n > 0 { takenNumbers.insert(n) }
-        }
+        let numbered = NumberedNames(name)
+        let takenNumbers = numbered.taken(
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT name, id FROM nodes WHERE parent_id = ? AND name >= ? AND name < ?"),
+                arguments: [parentId, numbered.lowerBound, numbered.upperBound]
+            ).map { ($0[0], $0[1]) }, ignoring: ignoring)
         var n = 1
         while n <= 1_000_000 {
             while takenNumbers.contains(n) { n += 1 }

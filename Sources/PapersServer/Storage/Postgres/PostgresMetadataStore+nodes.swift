@@ -20,11 +20,13 @@ extension PostgresMetadataStore {
 
     func node(id: String, ownerId: String, kind: NodeKind) async throws -> NodeRecord {
         let logger = self.logger
-        return try await withConnection { c in
-            var node = try await Self.fetchNode(c, id: id, ownerId: ownerId, kind: kind, logger: logger)
-            try await Self.locate(c, &node, logger: logger)
-            return node
+        let rows = try await withConnection { c in
+            try await c.execute(PostgresNodeByID(id: id, ownerId: ownerId), logger: logger).reduce(into: [PostgresNodeByID.Row]()) { $0.append($1) }
         }
+        guard var node = rows.first?.0 else { throw StoreError.nodeNotFound }
+        try node.check(kind)
+        node.place(along: rows.map(\.1))
+        return node
     }
 
     func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
@@ -55,19 +57,7 @@ extension PostgresMetadataStore {
             if let after = query.after, after.folderId != folder.id {
                 throw ValidationError(field: "cursor", message: "This cursor belongs to another folder's listing.")
             }
-            var items = try await Self.page(c, parentId: folder.id, query: query, logger: logger)
-            var next: ListCursor?
-            if items.count > query.limit {
-                items.removeLast(items.count - query.limit)
-                next = ListCursor(query: query, last: items[items.count - 1])
-            }
-            let parentPath = folder.path == "/" ? "" : folder.path
-            let visibleParent = folder.parentId == nil ? nil : folder.id
-            for i in items.indices {
-                items[i].path = parentPath + "/" + items[i].name
-                items[i].visibleParentId = visibleParent
-            }
-            return ChildrenPage(folder: folder, items: items, next: next)
+            return ChildrenPage(folder: folder, fetched: try await Self.page(c, parentId: folder.id, query: query, logger: logger), query: query)
         }
     }
 
@@ -141,7 +131,7 @@ extension PostgresMetadataStore {
         let id = RandomID.uuid()
         let now = nowMs
         let logger = self.logger
-        return try await recordingVainWrites(content) { c in
+        return try await uploads.submit({ c in
             try await Self.lockOwner(c, ownerId, logger: logger)
             let parent = try await Self.resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
             if onConflict == .overwrite, let existing = try await Self.child(c, parentId: parent.id, name: name, logger: logger) {
@@ -164,7 +154,7 @@ extension PostgresMetadataStore {
             var node = try await Self.fetchNode(c, id: id, ownerId: ownerId, kind: .any, logger: logger)
             try await Self.locate(c, &node, logger: logger)
             return (node, true)
-        }
+        }, vain: { c in try await Self.recordWrittenInVain(c, content, now: now, logger: logger) })
     }
 
     func replaceContent(ownerId: String, id: String, content: ContentReference, ifMatch: String?) async throws -> NodeRecord {
@@ -191,16 +181,21 @@ extension PostgresMetadataStore {
             if content.written, !Self.isUnavailable(error) {
                 let now = nowMs
                 let logger = self.logger
-                try? await withConnection { c in
-                    try await c.query(
-                        """
-                        INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (\(content.sha256), \(content.size), \(now))
-                        ON CONFLICT (sha256) DO NOTHING
-                        """, logger: logger)
-                }
+                try? await withConnection { c in try await Self.recordWrittenInVain(c, content, now: now, logger: logger) }
             }
             throw error
         }
+    }
+
+    /// `SQLiteMetadataStore.recordWrittenInVain`: content an upload wrote for a refused node, left to
+    /// the collector.
+    static func recordWrittenInVain(_ c: PostgresConnection, _ content: ContentReference, now: Int64, logger: Logger) async throws {
+        guard content.written else { return }
+        try await c.query(
+            """
+            INSERT INTO blobs (sha256, size, unreferenced_ms) VALUES (\(content.sha256), \(content.size), \(now))
+            ON CONFLICT (sha256) DO NOTHING
+            """, logger: logger)
     }
 
     static func isUnavailable(_ error: any Error) -> Bool {
@@ -346,20 +341,12 @@ extension PostgresMetadataStore {
         }
         if try await isFree(name) { return name }
         guard onConflict == .rename else { throw StoreError.nameConflict(name: name) }
-        let (stem, ext) = NodeName.splitExtension(name)
-        let prefix = stem + " ("
-        let suffix = ")" + ext
-        var takenNumbers = Set<Int>()
-        let upper = prefix + "\u{10FFFF}"
-        for row in try await rows(
-            c, "SELECT name, id FROM nodes WHERE parent_id = \(parentId) AND name >= \(prefix) AND name < \(upper)", logger: logger)
-        {
-            let taken = try row[0].decode(String.self)
-            let id = try row[1].decode(String.self)
-            guard id != ignoring, taken.hasSuffix(suffix), taken.count > prefix.count + suffix.count else { continue }
-            let digits = taken.dropFirst(prefix.count).dropLast(suffix.count)
-            if digits.allSatisfy(\.isASCII), let n = Int(digits), n > 0 { takenNumbers.insert(n) }
-        }
+        let numbered = NumberedNames(name)
+        let takenNumbers = numbered.taken(
+            try await rows(
+                c, "SELECT name, id FROM nodes WHERE parent_id = \(parentId) AND name >= \(numbered.lowerBound) AND name < \(numbered.upperBound)",
+                logger: logger
+            ).map { (try $0[0].decode(String.self), try $0[1].decode(String.self)) }, ignoring: ignoring)
         var n = 1
         while n <= 1_000_000 {
             while takenNumbers.contains(n) { n += 1 }

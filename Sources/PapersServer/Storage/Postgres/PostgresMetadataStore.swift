@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
 import PapersCore
 import PostgresNIO
@@ -29,6 +31,14 @@ final class PostgresMetadataStore: MetadataStore {
     let revoked = Mutex<[String: Int64]>([:])
     /// The `revoked_ms` up to which revocations have been read (`followRevocations`).
     let revokedUpTo = Mutex<Int64>(0)
+    /// New files commit in groups (`createFile`).
+    var uploads: PostgresCommitQueue { uploadQueue.withLock { queue in
+        if let queue { return queue }
+        let made = PostgresCommitQueue(store: self)
+        queue = made
+        return made
+    } }
+    private let uploadQueue = Mutex<PostgresCommitQueue?>(nil)
 
     var nowMs: Int64 { Timestamp.milliseconds(now()) }
 
@@ -65,25 +75,30 @@ final class PostgresMetadataStore: MetadataStore {
 
     // MARK: Running statements
 
-    /// Runs `body` on a pooled connection, within `operationTimeout`.
+    /// Runs `body` on a pooled connection, within `operationTimeout`: past it, the operation is
+    /// cancelled (a timer on an event loop, cheaper per call than a racing child task) and answered
+    /// as unavailable — a database that does not answer never hangs a request.
     /// - Throws: `StoreError.unavailable` when the database does not answer; `body`'s errors otherwise.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = self.client
         let timeout = operationTimeout
+        let expired = Mutex(false)
+        let operation = Task { try await client.withConnection(body) }
+        let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .milliseconds(Int64(timeout / .milliseconds(1)))) {
+            expired.withLock { $0 = true }
+            operation.cancel()
+        }
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await client.withConnection(body) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw StoreError.unavailable(detail: "no answer from PostgreSQL within \(timeout)")
-                }
-                return value
+            let value = try await withTaskCancellationHandler {
+                try await operation.value
+            } onCancel: {
+                operation.cancel()
             }
+            timer.cancel()
+            return value
         } catch {
+            timer.cancel()
+            if expired.withLock({ $0 }) { throw StoreError.unavailable(detail: "no answer from PostgreSQL within \(timeout)") }
             throw Self.mapped(error)
         }
     }
