@@ -61,10 +61,10 @@ public struct AppDependencies: Sendable {
         let staging = try StagingArea(root: dir + "/tmp", minFreeSpace: configuration.minFreeSpaceBytes)
         let blobs = try DiskBlobStore(directory: configuration.blobsPath ?? dir + "/blobs")
         let store: any MetadataStore
-        if let url = configuration.postgresURL {
+        if case .postgres(let url) = configuration.database {
             store = try await PostgresMetadataStore(url: url, logger: logger, now: now)
         } else {
-            let databasePath = configuration.databasePath ?? dir + "/papers.sqlite"
+            let databasePath = configuration.sqlitePath
             // A database outside the data directory (`--database`) gets its folder made like the data directory.
             try FileManager.default.createDirectory(
                 atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
@@ -83,7 +83,7 @@ extension AppDependencies {
     /// The one line `papers serve` logs when `open` failed: what could not be opened, and why,
     /// without a password from the database URL.
     public static func describeOpenFailure(_ error: any Error, _ configuration: ServerConfiguration) -> String {
-        if let url = configuration.postgresURL {
+        if case .postgres(let url) = configuration.database {
             switch error {
             case StoreError.unavailable(let detail): return "cannot reach the database \(PostgresURL.redacted(url)): \(detail)"
             case let error as PostgresURLError: return "--database \(PostgresURL.redacted(url)): \(error)"

@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("blobs"),
-        help: "Where file contents live: a folder path or file:///path, also a volume several servers share (PAPERS_BLOBS_URL). Default DATA/blobs. S3 URLs are not supported by this build yet.")
+        help: "Where file contents live: a folder path or file:///path, also a volume several servers share (PAPERS_BLOBS_URL). Default DATA/blobs.")
     var blobs: String?
 
     @Option(name: .customLong("token-ttl"), help: "Token lifetime: seconds or 30m, 24h, 7d (PAPERS_TOKEN_TTL). Default 24h.")
@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
             option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
         }
         var configuration = ServerConfiguration(
-            dataDirectory: value(data, "PAPERS_DATA") ?? ServerConfiguration.defaultDataDirectory(environment: environment))
+            dataDirectory: ServerConfiguration.dataDirectory(option: data, environment: environment))
         if let host = value(host, "PAPERS_HOST") { configuration.host = host }
         if let text = port.map(String.init) ?? value(nil, "PAPERS_PORT") {
             guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("port must be 0–65535, not \(text)") }
@@ -80,22 +80,12 @@ struct Serve: AsyncParsableCommand {
             guard let result = parse(text) else { throw ValidationError("\(name) must look like \(examples), not \(text)") }
             return result
         }
-        if let chosen = try parsed(database, "PAPERS_DATABASE_URL", "database", like: "a path, sqlite:PATH or postgres://...", ConfigValue.database) {
-            switch chosen {
-            case .sqlite(let path):
-                configuration.databasePath = (path as NSString).expandingTildeInPath
-            case .postgres(let url):
-                configuration.postgresURL = url
-            }
+        switch try parsed(database, "PAPERS_DATABASE_URL", "database", like: "a path, sqlite:PATH or postgres://...", ConfigValue.database) {
+        case .sqlite(let path): configuration.database = .sqlite(path: (path as NSString).expandingTildeInPath)
+        case let chosen: configuration.database = chosen
         }
-        if let chosen = try parsed(blobs, "PAPERS_BLOBS_URL", "blobs", like: "a path, file:///path or s3://bucket/prefix", ConfigValue.blobs) {
-            switch chosen {
-            case .file(let path):
-                configuration.blobsPath = (path as NSString).expandingTildeInPath
-            case .s3:
-                // Named by the design (content in an object store); that store is not in this build.
-                throw ValidationError("--blobs: S3 is not supported by this build yet; use a folder (see docs/operations.md, Scale-out)")
-            }
+        if let path = try parsed(blobs, "PAPERS_BLOBS_URL", "blobs", like: "a folder path or file:///path", ConfigValue.blobsFolder) {
+            configuration.blobsPath = (path as NSString).expandingTildeInPath
         }
         if let ttl = try parsed(tokenTTL, "PAPERS_TOKEN_TTL", "token-ttl", like: "3600, 30m, 24h or 7d", ConfigValue.duration) {
             configuration.tokenLifetime = ttl

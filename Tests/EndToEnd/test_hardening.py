@@ -267,3 +267,28 @@ def test_a_disk_that_fills_up_mid_upload_is_507_with_its_cause_logged(tmp_path):
         assert u.upload_raw("after.bin", os.urandom(MiB)).status_code == 201
     finally:
         srv.close()
+
+
+# --------------------------------------------------------------------------- the blob folder goes away
+
+
+def test_health_is_503_while_the_blob_folder_is_gone_and_200_once_it_is_back(tmp_path):
+    """A load balancer must take a node out of rotation when its content folder (a shared volume,
+    say) disappears, and put it back when it returns, without a restart."""
+    blobs = tmp_path / "blobs"
+    srv = start(tmp_path, "data", "--blobs", str(blobs))
+    try:
+        u = new_user(srv)
+        node = u.upload("kept.txt", b"kept while the volume was away")
+        assert requests.get(srv.url("/health"), timeout=TIMEOUT).status_code == 200
+        blobs.rename(tmp_path / "blobs-unmounted")
+        r = requests.get(srv.url("/health"), timeout=TIMEOUT)
+        assert r.status_code == 503, r.text
+        assert r.json()["status"] == "unavailable" and r.json()["blobs"] == "file"
+        (tmp_path / "blobs-unmounted").rename(blobs)
+        r = requests.get(srv.url("/health"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.json()["status"] == "ok", r.text
+        r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.content == b"kept while the volume was away"
+    finally:
+        srv.close()

@@ -42,7 +42,7 @@ def serve(args, env=None, timeout=20):
     ([], {"PAPERS_DATABASE_URL": "postgres://127.0.0.1/papers"}, "names no user"),
     (["--database", "postgres://papers@127.0.0.1/papers?sslmode=sometimes"], {}, "sslmode must be"),
     ([], {"PAPERS_DATABASE_URL": "ftp://somewhere/db"}, "database must look like"),
-    (["--blobs", "s3://bucket/papers?region=us-east-1"], {}, "s3 is not supported by this build yet"),
+    (["--blobs", "https://objects.example.com/bucket"], {}, "blobs must look like a folder path or file:///path"),
     ([], {"PAPERS_BLOBS_URL": "file://otherhost/srv/blobs"}, "blobs must look like"),
     (["--blobs", "ftp://somewhere/blobs"], {}, "blobs must look like"),
     (["--gc-grace", "whenever"], {}, "gc-grace"),

@@ -16,16 +16,15 @@ import Testing
         #expect(ConfigValue.database("  ") == nil)
     }
 
-    @Test func blobStoreNames() {
-        #expect(ConfigValue.blobs("/srv/blobs") == .file(path: "/srv/blobs"))
-        #expect(ConfigValue.blobs("relative/blobs") == .file(path: "relative/blobs"))
-        #expect(ConfigValue.blobs("file:///srv/papers%20blobs") == .file(path: "/srv/papers blobs"))
-        #expect(ConfigValue.blobs("file://localhost/srv/b") == .file(path: "/srv/b"))
-        #expect(ConfigValue.blobs("s3://bucket/prefix?region=eu-west-1") == .s3(url: "s3://bucket/prefix?region=eu-west-1"))
-        #expect(ConfigValue.blobs("file://elsewhere/srv/b") == nil, "another host's folder")
-        #expect(ConfigValue.blobs("s3://") == nil)
-        #expect(ConfigValue.blobs("ftp://x/y") == nil)
-        #expect(ConfigValue.blobs("") == nil)
+    @Test func blobFolderNames() {
+        #expect(ConfigValue.blobsFolder("/srv/blobs") == "/srv/blobs")
+        #expect(ConfigValue.blobsFolder("relative/blobs") == "relative/blobs")
+        #expect(ConfigValue.blobsFolder("file:///srv/papers%20blobs") == "/srv/papers blobs")
+        #expect(ConfigValue.blobsFolder("file://localhost/srv/b") == "/srv/b")
+        #expect(ConfigValue.blobsFolder("file://elsewhere/srv/b") == nil, "another host's folder")
+        #expect(ConfigValue.blobsFolder("https://objects.example.com/bucket") == nil, "only folders in this build")
+        #expect(ConfigValue.blobsFolder("ftp://x/y") == nil)
+        #expect(ConfigValue.blobsFolder("") == nil)
     }
 
     @Test func durationsAndZero() {

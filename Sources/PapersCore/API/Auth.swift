@@ -102,7 +102,7 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var version: String
     /// The metadata backend: `sqlite` (or `postgres`).
     public var database: String?
-    /// The content backend: `file` (or `s3`).
+    /// The content backend: `file`.
     public var blobs: String?
 
     public init(status: String, version: String, database: String? = nil, blobs: String? = nil) {

@@ -7,10 +7,15 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port.
     public var port: Int = 8080
     public var dataDirectory: String
-    /// The SQLite database file; `nil`: `DATA/papers.sqlite`.
-    public var databasePath: String?
-    /// A `postgres://` URL: metadata in PostgreSQL instead of SQLite (`databasePath` is then unused).
-    public var postgresURL: String?
+    /// Where the metadata lives (`--database`): a SQLite file or a PostgreSQL URL; `nil`:
+    /// `DATA/papers.sqlite`.
+    public var database: ConfigValue.Database?
+
+    /// The SQLite file the server uses when `database` names no PostgreSQL server.
+    public var sqlitePath: String {
+        if case .sqlite(let path) = database { return path }
+        return dataDirectory + "/papers.sqlite"
+    }
     /// The folder of file contents; `nil`: `DATA/blobs`.
     public var blobsPath: String?
     /// Seconds a token stays valid.
@@ -36,6 +41,11 @@ public struct ServerConfiguration: Sendable {
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+    }
+
+    /// `option` (`--data`), else `PAPERS_DATA`, else `defaultDataDirectory`.
+    public static func dataDirectory(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        option ?? environment["PAPERS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultDataDirectory(environment: environment)
     }
 
     /// `$XDG_DATA_HOME/papers`, else `~/.local/share/papers`.
@@ -70,26 +80,18 @@ public enum ConfigValue {
         return path.isEmpty ? nil : .sqlite(path: path)
     }
 
-    /// What `--blobs` names.
-    public enum Blobs: Equatable, Sendable {
-        case file(path: String)
-        case s3(url: String)
-    }
-
-    /// A path, `file:///path` (an absolute path; percent-escapes decoded), or an `s3://bucket/...`
-    /// URL; `nil` for anything else.
-    public static func blobs(_ text: String) -> Blobs? {
+    /// The folder `--blobs` names: a path, or `file:///path` (an absolute path; percent-escapes
+    /// decoded); `nil` for anything else (other URL schemes, another host's `file://`).
+    public static func blobsFolder(_ text: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        let lower = t.lowercased()
-        if lower.hasPrefix("s3://") { return t.count > "s3://".count ? .s3(url: t) : nil }
-        if lower.hasPrefix("file://") {
+        if t.lowercased().hasPrefix("file://") {
             // file:///path: an empty host (or localhost) and an absolute path.
             guard let url = URL(string: t), url.isFileURL, url.host == nil || url.host == "" || url.host == "localhost" else { return nil }
             let path = url.path
-            return path.hasPrefix("/") ? .file(path: path) : nil
+            return path.hasPrefix("/") ? path : nil
         }
         if t.contains("://") || t.isEmpty { return nil }
-        return .file(path: t)
+        return t
     }
 
     public static func size(_ text: String) -> Int64? {

@@ -3,7 +3,8 @@ import NIOCore
 
 /// Content-addressed, write-once storage of file bytes, keyed by their SHA-256: the seam between the
 /// file tree (`MetadataStore`, which knows content only by hash and size) and where the bytes live.
-/// `DiskBlobStore` (`file://`, also on a volume several servers share) is the first implementation.
+/// `DiskBlobStore` (`file://`, also on a volume several servers share) is the first implementation;
+/// an object store is meant to be the next.
 ///
 /// The life of content: an upload is staged in this process's `StagingArea`, `commit`ted to its
 /// address, and referenced by a node in the metadata store; content no node uses is `remove`d by the
@@ -11,7 +12,7 @@ import NIOCore
 /// store itself keeps no references: the rule that no node points at missing content is kept by the
 /// metadata store's `blobs` rows and `FileService`.
 protocol BlobStore: Sendable {
-    /// What `/health` calls it: `file` or `s3`.
+    /// What `/health` calls it (`file`).
     var kind: String { get }
 
     /// Makes staged content durable at its address, unless the address already holds it. The store

@@ -8,8 +8,8 @@ import Synchronization
 /// Group commit for uploads: the ones that finish while a commit is running wait and go together in
 /// the next transaction — one WAL fsync, and one fsync per blob folder, for the whole batch — each in
 /// its own savepoint, so that one refused upload (a name conflict, the quota) leaves the others alone.
-/// Every upload is still durable before it is answered. A detail of the SQLite store: a database
-/// with concurrent writers (PostgreSQL) commits each upload in its own transaction.
+/// Every upload is still durable before it is answered. A detail of the SQLite store, as
+/// `PostgresCommitQueue` is of the PostgreSQL one.
 final class CommitQueue: Sendable {
     private struct Job: Sendable {
         let run: @Sendable (Database, inout WriteEffects) -> Void

@@ -6,8 +6,8 @@ import ServiceLifecycle
 /// set, so that a token revoked anywhere is refused here within a second (every `interval`, default
 /// a quarter second: one indexed read of the rows added since the last look).
 ///
-/// Polling, because SQLite has no notifications between processes; a PostgreSQL store would
-/// listen instead and keep the poll as its fallback.
+/// Polling, on both stores: SQLite has no notifications between processes; PostgreSQL's
+/// `LISTEN`/`NOTIFY` would cut the delay, with this poll kept as its fallback (not done yet).
 struct RevocationFeed: Service {
     let store: any MetadataStore
     var interval: TimeInterval = 0.25

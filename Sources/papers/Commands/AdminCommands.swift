@@ -33,14 +33,12 @@ struct AdminMigrate: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let dataDirectory = data ?? environment["PAPERS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? ServerConfiguration.defaultDataDirectory()
-        var source = (dataDirectory as NSString).expandingTildeInPath + "/papers.sqlite"
+        var source = ServerConfiguration(dataDirectory: (ServerConfiguration.dataDirectory(option: data) as NSString).expandingTildeInPath)
         if let database {
             guard case .sqlite(let path) = ConfigValue.database(database) else {
                 throw ValidationError("--database must be the SQLite database to copy (a path or sqlite:PATH), not \(database)")
             }
-            source = (path as NSString).expandingTildeInPath
+            source.database = .sqlite(path: (path as NSString).expandingTildeInPath)
         }
         guard case .postgres(let url) = ConfigValue.database(to) else {
             throw ValidationError("--to must be a postgres:// or postgresql:// URL, not \(to)")
@@ -48,12 +46,12 @@ struct AdminMigrate: AsyncParsableCommand {
         var logger = Logger(label: "papers")
         logger.logLevel = .warning
         do {
-            let summary = try await StoreMigration.copy(sqlitePath: source, to: url, logger: logger)
-            print("papers admin migrate: \(summary) from \(source)")
+            let summary = try await StoreMigration.copy(sqlitePath: source.sqlitePath, to: url, logger: logger)
+            print("papers admin migrate: \(summary) from \(source.sqlitePath)")
         } catch {
-            var configuration = ServerConfiguration(dataDirectory: dataDirectory)
-            configuration.postgresURL = url
-            FileHandle.standardError.write(Data("papers admin migrate: \(AppDependencies.describeOpenFailure(error, configuration))\n".utf8))
+            var target = source
+            target.database = .postgres(url: url)
+            FileHandle.standardError.write(Data("papers admin migrate: \(AppDependencies.describeOpenFailure(error, target))\n".utf8))
             throw ExitCode(CLIExit.usage.rawValue)
         }
     }
