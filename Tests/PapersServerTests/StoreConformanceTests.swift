@@ -229,4 +229,26 @@ import Testing
         #expect(try await b.loginFailures(key: "address:127.0.0.1", since: .distantPast).count == 1)
         await database.remove()
     }
+
+    /// PostgreSQL announces a logout as it commits: a listening store has it without polling.
+    @Test func aLogoutIsAnnouncedToEveryListeningProcess() async throws {
+        let database = try await StoreBackend.postgres.makeDatabase()
+        let a = try await database.open()
+        let b = try await database.open()
+        let listening = Task { await b.listenForRevocations() }
+        defer { listening.cancel() }
+        // The listener is up once an announcement made after it started arrives.
+        var heard = false
+        for attempt in 0..<100 where !heard {
+            try await a.revokeToken(id: "warm-up-\(attempt)", expiresAt: Date().addingTimeInterval(3600))
+            try await Task.sleep(for: .milliseconds(50))
+            heard = try await b.isTokenRevoked(id: "warm-up-\(attempt)")
+        }
+        #expect(heard, "the listening store never heard a logout")
+        try await a.revokeToken(id: "token-1", expiresAt: Date().addingTimeInterval(3600))
+        let deadline = Date().addingTimeInterval(1)
+        while try await !b.isTokenRevoked(id: "token-1"), Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await b.isTokenRevoked(id: "token-1"), "announced within a second, without followRevocations")
+        await database.remove()
+    }
 }

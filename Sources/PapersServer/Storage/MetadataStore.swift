@@ -36,6 +36,10 @@ protocol MetadataStore: Sendable {
     /// Brings the revocations other processes committed since the last call into this one's
     /// in-memory set. Returns how many were new.
     @discardableResult func followRevocations() async throws -> Int
+    /// Runs until cancelled, adding each revocation another process announces the moment it commits
+    /// (PostgreSQL's `LISTEN`); `followRevocations`' poll stays the fallback for what a broken
+    /// connection missed. Returns at once where the database cannot announce (SQLite).
+    func listenForRevocations() async
     func loginFailures(key: String, since: Date) async throws -> (count: Int, oldest: Date?)
     func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws
     func clearLoginFailures(key: String) async throws

@@ -60,6 +60,9 @@ final class SQLiteMetadataStore: Sendable {
         try followRevocations()
     }
 
+    /// SQLite has no notifications between processes: the poll (`followRevocations`) is all.
+    func listenForRevocations() async {}
+
     /// Adds the revocations committed since the last call (by any process) to `revoked`. Returns
     /// how many were new.
     @discardableResult

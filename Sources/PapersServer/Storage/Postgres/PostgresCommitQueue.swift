@@ -5,14 +5,16 @@ import Synchronization
 
 /// Group commit for uploads on PostgreSQL, as `CommitQueue` is for SQLite: the uploads that finish
 /// while a batch is committing wait and go together in the next transaction — one WAL flush for the
-/// batch — each in its own savepoint, so that one refused upload (a name conflict, the quota) leaves
-/// the others alone. Without it, uploads of one user (whose row every tree change locks) each waited
-/// for the previous one's flush. Every upload is still durable before it is answered.
+/// batch. Without it, uploads of one user (whose row every tree change locks) each waited for the
+/// previous one's flush. Every upload is still durable before it is answered.
+///
+/// A job must leave the transaction usable when it throws, so that one refused upload (a name
+/// conflict, the quota) leaves the others alone: `papers_add_file` never aborts it, and statements
+/// that might run in `savepoint`.
 final class PostgresCommitQueue: Sendable {
     struct Job: Sendable {
-        /// Runs the upload's statements; on a refusal, `vain` runs after the savepoint is rolled back.
+        /// Runs the upload's statements; throws a refusal with the transaction still usable.
         let run: @Sendable (PostgresConnection) async throws -> Void
-        let vain: @Sendable (PostgresConnection) async throws -> Void
         let resume: @Sendable ((any Error)?) -> Void
     }
 
@@ -29,13 +31,11 @@ final class PostgresCommitQueue: Sendable {
         self.store = store
     }
 
-    /// Runs `body` in the next batch and returns its result once the batch is committed. `vain`
-    /// runs in the batch's transaction if `body` throws (its savepoint rolled back).
+    /// Runs `body` in the next batch and returns its result once the batch is committed. A deadlock
+    /// with another server's batch (`PostgresMetadataStore.isRetryable`) runs it again in the next.
     /// - Throws: what `body` throws, or the commit's error (`StoreError.unavailable` when the
     ///   database went away).
-    func submit<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T, vain: @escaping @Sendable (PostgresConnection) async throws -> Void
-    ) async throws -> T {
+    func submit<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let box = Mutex<Result<T, any Error>?>(nil)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let job = Job(
@@ -43,7 +43,6 @@ final class PostgresCommitQueue: Sendable {
                     let value = try await body(c)
                     box.withLock { $0 = .success(value) }
                 },
-                vain: vain,
                 resume: { error in
                     if let error { continuation.resume(throwing: error) } else { continuation.resume() }
                 })
@@ -72,14 +71,15 @@ final class PostgresCommitQueue: Sendable {
                 let refusals = try await store.transaction { c in
                     var refusals: [Int: any Error] = [:]
                     for (i, job) in jobs.enumerated() {
-                        try await c.query("SAVEPOINT upload", logger: logger)
                         do {
                             try await job.run(c)
-                            try await c.query("RELEASE SAVEPOINT upload", logger: logger)
+                        } catch let rolledBack as RolledBack {
+                            refusals[i] = rolledBack.error
+                        } catch let error as PSQLError {
+                            // Not rolled back to a savepoint: the transaction is aborted or gone (the
+                            // connection, a timeout), and the whole batch with it.
+                            throw error
                         } catch {
-                            try await c.query("ROLLBACK TO SAVEPOINT upload", logger: logger)
-                            try await c.query("RELEASE SAVEPOINT upload", logger: logger)
-                            try await job.vain(c)
                             refusals[i] = error
                         }
                     }
@@ -87,9 +87,9 @@ final class PostgresCommitQueue: Sendable {
                 }
                 var again: [Job] = []
                 for (i, job) in jobs.enumerated() {
-                    // A deadlock with another process's batch rolled back only this upload's savepoint:
+                    // A deadlock with another process's batch rolled back only this upload's statements:
                     // it goes again in the next batch.
-                    if let error = refusals[i] as? PSQLError, PostgresMetadataStore.isRetryable(error) {
+                    if let error = refusals[i], PostgresMetadataStore.isRetryable(error) {
                         again.append(job)
                     } else {
                         job.resume(refusals[i].map(PostgresMetadataStore.mapped))
@@ -99,6 +99,27 @@ final class PostgresCommitQueue: Sendable {
             } catch {
                 for job in jobs { job.resume(error) }
             }
+        }
+    }
+
+    /// An error of a job's statements that were rolled back to their savepoint: the transaction goes on.
+    struct RolledBack: Error {
+        let error: any Error
+    }
+
+    /// Runs `body` in a savepoint: when it throws, its statements are rolled back and the
+    /// transaction goes on.
+    /// - Throws: `RolledBack` with `body`'s error; the rollback's error when it failed.
+    static func savepoint<T: Sendable>(_ c: PostgresConnection, logger: Logger, _ body: () async throws -> T) async throws -> T {
+        try await c.query("SAVEPOINT upload", logger: logger)
+        do {
+            let value = try await body()
+            try await c.query("RELEASE SAVEPOINT upload", logger: logger)
+            return value
+        } catch {
+            try await c.query("ROLLBACK TO SAVEPOINT upload", logger: logger)
+            try await c.query("RELEASE SAVEPOINT upload", logger: logger)
+            throw RolledBack(error: error)
         }
     }
 }

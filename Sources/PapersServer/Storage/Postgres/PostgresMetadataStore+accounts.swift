@@ -93,13 +93,50 @@ extension PostgresMetadataStore {
         let now = nowMs
         let logger = self.logger
         try await withConnection { c in
+            // The announcement goes out when the row commits, to every server listening.
             try await c.query(
-                "INSERT INTO revoked_tokens (jti, expires_ms, revoked_ms) VALUES (\(id), \(expires), \(now)) ON CONFLICT (jti) DO NOTHING",
-                logger: logger)
+                """
+                WITH added AS (
+                  INSERT INTO revoked_tokens (jti, expires_ms, revoked_ms) VALUES (\(id), \(expires), \(now))
+                  ON CONFLICT (jti) DO NOTHING RETURNING jti, expires_ms)
+                SELECT pg_notify(\(Self.revocationChannel), jti || ' ' || expires_ms) FROM added
+                """, logger: logger)
         }
+        remember(revoked: id, expires: expires)
+    }
+
+    private func remember(revoked id: String, expires: Int64) {
+        let now = nowMs
         revoked.withLock { revoked in
             revoked[id] = expires
             if revoked.count.isMultiple(of: 1024) { revoked = revoked.filter { $0.value >= now } }
+        }
+    }
+
+    /// The channel revocations are announced on: `"<token id> <expiry ms>"`.
+    static let revocationChannel = "papers_revocations"
+
+    /// Listens on `revocationChannel` on a connection of its own, for as long as the server runs;
+    /// when the connection breaks (the database restarts), listens again a second later. The poll
+    /// in `followRevocations` covers what was announced meanwhile.
+    func listenForRevocations() async {
+        let logger = self.logger
+        while !Task.isCancelled {
+            do {
+                try await pools.client.withConnection { connection in
+                    try await connection.listen(on: Self.revocationChannel) { announcements in
+                        for try await announcement in announcements {
+                            let parts = announcement.payload.split(separator: " ")
+                            guard parts.count == 2, let expires = Int64(parts[1]) else { continue }
+                            self.remember(revoked: String(parts[0]), expires: expires)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("listening for logouts failed, the poll covers them: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -1,9 +1,16 @@
 import Foundation
 import PapersCore
 import PostgresNIO
+import Synchronization
 
 /// The file tree in PostgreSQL: the statements of `SQLiteMetadataStore+nodes.swift`, with the user's
 /// row locked first in every transaction that changes the tree (`lockOwner`).
+///
+/// Walks up and down the tree take each step as a `LATERAL` lookup by key (`LIMIT 1` or `OFFSET 0`
+/// keeps the planner from turning it back into a join): on a table that was small when a plan was
+/// made — every new installation — PostgreSQL plans the recursive join as a hash join over a
+/// sequential scan, and prepared statements keep that plan while the table grows (measured: uploads
+/// and metadata reads slowed with every file added, PostgreSQL's CPU per upload ten times higher).
 extension PostgresMetadataStore {
     static let nodeColumns = NodeRecord.columns
     static let qualifiedNodeColumns = NodeRecord.nodesColumns
@@ -14,6 +21,39 @@ extension PostgresMetadataStore {
             name: try row[3].decode(String.self), isFolder: try row[4].decode(Bool.self), size: try row[5].decode(Int64.self),
             mimeType: try row[6].decode(String.self), sha256: try row[7].decode(String?.self), createdMs: try row[8].decode(Int64.self),
             modifiedMs: try row[9].decode(Int64.self), version: try row[10].decode(Int64.self))
+    }
+
+    /// A row selected with `NodeRecord.columns` (more may follow), decoded cell by cell: pages read
+    /// thousands, and both the tuple decode (its generic metadata made at run time) and looking
+    /// cells up by position (`makeRandomAccess`) cost several microseconds a row.
+    static func node(_ row: PostgresRow) throws -> NodeRecord {
+        var cells = row.makeIterator()
+        return try node(&cells)
+    }
+
+    /// The node in the next `NodeRecord.columnCount` cells.
+    static func node(_ cells: inout PostgresRow.Iterator) throws -> NodeRecord {
+        NodeRecord(
+            id: try next(&cells), ownerId: try next(&cells), parentId: try next(&cells), name: try next(&cells),
+            isFolder: try next(&cells), size: try next(&cells), mimeType: try next(&cells), sha256: try next(&cells),
+            createdMs: try next(&cells), modifiedMs: try next(&cells), version: try next(&cells))
+    }
+
+    /// The next cell's value.
+    static func next<T: PostgresDecodable>(_ cells: inout PostgresRow.Iterator, as _: T.Type = T.self) throws -> T {
+        guard let cell = cells.next() else { throw StoreError.unavailable(detail: "PostgreSQL answered a row with fewer columns than asked for") }
+        return try cell.decode(T.self, context: .default)
+    }
+
+    /// The nodes a query selects with `NodeRecord.columns`, decoded on the connection's event loop
+    /// as the rows arrive: iterating the rows as an async sequence cost more than decoding them.
+    static func nodes(_ c: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> [NodeRecord] {
+        let nodes = Mutex<[NodeRecord]>([])
+        _ = try await c.query(query, logger: logger) { row in
+            let node = try node(row)
+            nodes.withLock { $0.append(node) }
+        }.get()
+        return nodes.withLock { $0 }
     }
 
     // MARK: Reading
@@ -29,14 +69,30 @@ extension PostgresMetadataStore {
         return node
     }
 
+    /// One statement: the folder, the name and the quota, read together.
     func uploadTarget(ownerId: String, parentId: String?, name: String) async throws -> UploadTarget {
         let logger = self.logger
-        return try await withConnection { c in
-            let folder = try await Self.resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
-            return UploadTarget(
-                quotaRemaining: try await Self.quotaRemaining(c, userId: ownerId, logger: logger),
-                nameTaken: try await Self.child(c, parentId: folder.id, name: name, logger: logger) != nil)
-        }
+        let query: PostgresQuery =
+            if let parentId {
+                """
+                SELECT f.is_folder, u.quota_bytes, r.size, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = f.id AND c.name = \(name))
+                FROM nodes f, users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL
+                WHERE f.id = \(parentId) AND f.owner_id = \(ownerId) AND f.parent_id IS NOT NULL AND u.id = \(ownerId)
+                """
+            } else {
+                """
+                SELECT TRUE, u.quota_bytes, r.size, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = r.id AND c.name = \(name))
+                FROM users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL
+                WHERE u.id = \(ownerId)
+                """
+            }
+        let rows = try await withConnection { c in try await Self.rows(c, query, logger: logger) }
+        guard let row = rows.first else { throw StoreError.nodeNotFound }
+        guard try row[0].decode(Bool.self) else { throw StoreError.notAFolder }
+        let quota = try row[1].decode(Int64?.self)
+        return UploadTarget(
+            quotaRemaining: try quota.map { max(0, $0 - (try row[2].decode(Int64.self))) },
+            nameTaken: try row[3].decode(Bool.self))
     }
 
     func child(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
@@ -52,13 +108,29 @@ extension PostgresMetadataStore {
     func children(ownerId: String, parentId: String?, query: ListQuery) async throws -> ChildrenPage {
         let logger = self.logger
         return try await withConnection { c in
-            var folder = try await Self.resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
-            try await Self.locate(c, &folder, logger: logger)
+            let folder = try await Self.locatedFolder(c, id: parentId, ownerId: ownerId, logger: logger)
             if let after = query.after, after.folderId != folder.id {
                 throw ValidationError(field: "cursor", message: "This cursor belongs to another folder's listing.")
             }
             return ChildrenPage(folder: folder, fetched: try await Self.page(c, parentId: folder.id, query: query, logger: logger), query: query)
         }
+    }
+
+    /// The folder `id` names (`nil`: the root) with its path, in one statement.
+    /// - Throws: `StoreError.nodeNotFound`, `.notAFolder`.
+    static func locatedFolder(_ c: PostgresConnection, id: String?, ownerId: String, logger: Logger) async throws -> NodeRecord {
+        guard let id else {
+            var root = try await resolveFolder(c, id: nil, ownerId: ownerId, logger: logger)
+            root.place(along: [root.name])
+            return root
+        }
+        let rows = try await c.execute(PostgresNodeByID(id: id, ownerId: ownerId), logger: logger).reduce(into: [PostgresNodeByID.Row]()) {
+            $0.append($1)
+        }
+        guard var folder = rows.first?.0 else { throw StoreError.nodeNotFound }
+        guard folder.isFolder else { throw StoreError.notAFolder }
+        folder.place(along: rows.map(\.1))
+        return folder
     }
 
     /// Up to `query.limit + 1` children after the cursor: folders, then files, each by index range.
@@ -79,9 +151,7 @@ extension PostgresMetadataStore {
             }
             binds.append(want - result.count)
             let sql = SQLiteMetadataStore.pageSQL(sort: query.sort, order: query.order, after: cursor != nil)
-            for row in try await rows(c, PostgresQuery(unsafeSQL: numbered(sql), binds: binds), logger: logger) {
-                result.append(try node(row))
-            }
+            result += try await nodes(c, PostgresQuery(unsafeSQL: numbered(sql), binds: binds), logger: logger)
             if result.count >= want { break }
         }
         return result
@@ -131,30 +201,55 @@ extension PostgresMetadataStore {
         let id = RandomID.uuid()
         let now = nowMs
         let logger = self.logger
-        return try await uploads.submit({ c in
-            try await Self.lockOwner(c, ownerId, logger: logger)
-            let parent = try await Self.resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
-            if onConflict == .overwrite, let existing = try await Self.child(c, parentId: parent.id, name: name, logger: logger) {
-                guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
-                var node = try await Self.replace(c, existing, with: content, now: now, logger: logger)
-                try await Self.locate(c, &node, logger: logger)
-                return (node, false)
+        return try await uploads.submit { c in
+            let add = PostgresAddFile(
+                id: id, ownerId: ownerId, parentId: parentId, name: name, mimeType: mimeType, content: content, now: now)
+            let answer = try await c.execute(add, logger: logger).reduce(into: [PostgresAddFile.Row]()) { $0.append($1) }
+            guard let row = answer.first else { throw StoreError.unavailable(detail: "papers_add_file answered no row") }
+            switch PostgresAddFile.outcome(row) {
+            case .created(let folderId, let names): return (add.node(in: folderId, along: names), true)
+            case .refused(let refusal): throw refusal
+            case .failed(let sqlState, let message): throw FunctionError(sqlState: sqlState, message: message)
+            case .nameTaken:
+                guard onConflict != .fail else { throw StoreError.nameConflict(name: name) }
+                // The function recorded written content as unreferenced; what follows references it again.
+                return try await PostgresCommitQueue.savepoint(c, logger: logger) {
+                    try await Self.addFileUnderATakenName(
+                        c, id: id, ownerId: ownerId, parentId: parentId, name: name, mimeType: mimeType, content: content,
+                        onConflict: onConflict, now: now, logger: logger)
+                }
             }
-            let finalName = try await Self.availableName(c, parentId: parent.id, name: name, onConflict: onConflict, logger: logger)
-            try await Self.checkQuota(c, ownerId: ownerId, adding: content.size, logger: logger)
-            try await Self.reference(c, content, logger: logger)
-            try await c.query(
-                """
-                INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256, created_ms, modified_ms)
-                VALUES (\(id), \(ownerId), \(parent.id), \(finalName), \(NodeName.sortKey(finalName)), FALSE, \(content.size), \(mimeType),
-                        \(content.sha256), \(now), \(now))
-                """, logger: logger)
-            try await Self.addToAncestors(c, from: parent.id, delta: content.size, logger: logger)
-            try await Self.touchFolder(c, parent.id, now: now, logger: logger)
-            var node = try await Self.fetchNode(c, id: id, ownerId: ownerId, kind: .any, logger: logger)
-            try await Self.locate(c, &node, logger: logger)
-            return (node, true)
-        }, vain: { c in try await Self.recordWrittenInVain(c, content, now: now, logger: logger) })
+        }
+    }
+
+    /// `createFile` when the name is taken: `.overwrite` replaces the file of that name, `.rename`
+    /// picks `name (n).ext`.
+    private static func addFileUnderATakenName(
+        _ c: PostgresConnection, id: String, ownerId: String, parentId: String?, name: String, mimeType: String,
+        content: ContentReference, onConflict: OnConflict, now: Int64, logger: Logger
+    ) async throws -> (node: NodeRecord, created: Bool) {
+        try await lockOwner(c, ownerId, logger: logger)
+        let parent = try await resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
+        if onConflict == .overwrite, let existing = try await child(c, parentId: parent.id, name: name, logger: logger) {
+            guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
+            var node = try await replace(c, existing, with: content, now: now, logger: logger)
+            try await locate(c, &node, logger: logger)
+            return (node, false)
+        }
+        let finalName = try await availableName(c, parentId: parent.id, name: name, onConflict: onConflict, logger: logger)
+        try await checkQuota(c, ownerId: ownerId, adding: content.size, logger: logger)
+        try await reference(c, content, logger: logger)
+        try await c.query(
+            """
+            INSERT INTO nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256, created_ms, modified_ms)
+            VALUES (\(id), \(ownerId), \(parent.id), \(finalName), \(NodeName.sortKey(finalName)), FALSE, \(content.size), \(mimeType),
+                    \(content.sha256), \(now), \(now))
+            """, logger: logger)
+        try await addToAncestors(c, from: parent.id, delta: content.size, logger: logger)
+        try await touchFolder(c, parent.id, now: now, logger: logger)
+        var node = try await fetchNode(c, id: id, ownerId: ownerId, kind: .any, logger: logger)
+        try await locate(c, &node, logger: logger)
+        return (node, true)
     }
 
     func replaceContent(ownerId: String, id: String, content: ContentReference, ifMatch: String?) async throws -> NodeRecord {
@@ -279,7 +374,7 @@ extension PostgresMetadataStore {
                 c,
                 """
                 WITH RECURSIVE subtree(id) AS (
-                  SELECT \(node.id)::text COLLATE "C" UNION ALL SELECT n.id FROM nodes n JOIN subtree s ON n.parent_id = s.id)
+                  SELECT \(node.id)::text COLLATE "C" UNION ALL SELECT n.id FROM subtree s CROSS JOIN LATERAL (SELECT id FROM nodes WHERE nodes.parent_id = s.id OFFSET 0) n)
                 DELETE FROM nodes WHERE id IN (SELECT id FROM subtree) RETURNING sha256
                 """, logger: logger
             ).compactMap { try $0[0].decode(String?.self) }
@@ -364,7 +459,7 @@ extension PostgresMetadataStore {
             """
             WITH RECURSIVE chain(id, parent_id, depth) AS (
               SELECT id, parent_id, 0 FROM nodes WHERE id = \(id)
-              UNION ALL SELECT n.id, n.parent_id, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+              UNION ALL SELECT n.id, n.parent_id, c.depth + 1 FROM chain c CROSS JOIN LATERAL (SELECT * FROM nodes WHERE nodes.id = c.parent_id LIMIT 1) n)
             SELECT id FROM chain ORDER BY depth
             """, logger: logger
         ).map { try $0[0].decode(String.self) }
@@ -375,7 +470,7 @@ extension PostgresMetadataStore {
             """
             WITH RECURSIVE chain(id, parent_id) AS (
               SELECT id, parent_id FROM nodes WHERE id = \(id)
-              UNION ALL SELECT n.id, n.parent_id FROM nodes n JOIN chain c ON n.id = c.parent_id)
+              UNION ALL SELECT n.id, n.parent_id FROM chain c CROSS JOIN LATERAL (SELECT * FROM nodes WHERE nodes.id = c.parent_id LIMIT 1) n)
             UPDATE nodes SET size = size + \(delta), version = version + 1 WHERE id IN (SELECT id FROM chain)
             """, logger: logger)
     }
@@ -404,7 +499,7 @@ extension PostgresMetadataStore {
             """
             WITH RECURSIVE chain(parent_id, name, depth) AS (
               SELECT parent_id, name, 0 FROM nodes WHERE id = \(node.id)
-              UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+              UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM chain c CROSS JOIN LATERAL (SELECT * FROM nodes WHERE nodes.id = c.parent_id LIMIT 1) n)
             SELECT name FROM chain ORDER BY depth DESC
             """, logger: logger
         ).map { try $0[0].decode(String.self) }

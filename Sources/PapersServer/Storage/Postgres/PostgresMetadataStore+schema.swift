@@ -66,7 +66,8 @@ extension PostgresMetadataStore {
                 "CREATE INDEX blobs_deleting ON blobs(deleting_ms) WHERE deleting_ms IS NOT NULL",
                 "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL)",
             ]
-        )
+        ),
+        ("v2", [PostgresAddFile.createFunction]),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that

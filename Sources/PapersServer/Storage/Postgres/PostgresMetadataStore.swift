@@ -20,7 +20,7 @@ import Synchronization
 /// When the database does not answer, every operation throws `StoreError.unavailable` within
 /// `operationTimeout` (a 503), and the pool reconnects by itself when it is back.
 final class PostgresMetadataStore: MetadataStore {
-    let client: PostgresClient
+    let pools: PostgresLoopPools
     private let running: Task<Void, Never>
     let logger: Logger
     let now: @Sendable () -> Date
@@ -52,13 +52,12 @@ final class PostgresMetadataStore: MetadataStore {
         try await address.probe(logger: logger)
         var configuration = address.clientConfiguration
         configuration.options.connectTimeout = .seconds(3)
-        configuration.options.maximumConnections = 16
         // The pool logs every failed reconnection attempt; the requests' 503s and /health say it once.
         var quiet = logger
         quiet.logLevel = .critical
-        client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
-        let client = self.client
-        running = Task { await client.run() }
+        pools = PostgresLoopPools(configuration: configuration, group: .singleton, totalConnections: 16, logger: quiet)
+        let pools = self.pools
+        running = Task { await pools.run() }
         self.logger = logger
         self.now = now
         self.operationTimeout = operationTimeout
@@ -80,11 +79,13 @@ final class PostgresMetadataStore: MetadataStore {
     /// as unavailable — a database that does not answer never hangs a request.
     /// - Throws: `StoreError.unavailable` when the database does not answer; `body`'s errors otherwise.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let client = self.client
+        let client = pools.client
         let timeout = operationTimeout
         let expired = Mutex(false)
         let operation = Task { try await client.withConnection(body) }
-        let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .milliseconds(Int64(timeout / .milliseconds(1)))) {
+        // On this thread's own loop: a timer on another would wake that thread twice per operation.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout / .milliseconds(1)))) {
             expired.withLock { $0 = true }
             operation.cancel()
         }
@@ -138,8 +139,18 @@ final class PostgresMetadataStore: MetadataStore {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    static func isRetryable(_ error: PSQLError) -> Bool {
-        ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
+    /// Whether PostgreSQL aborted the work for a serialization failure or a deadlock, so that doing
+    /// it again may succeed.
+    static func isRetryable(_ error: any Error) -> Bool {
+        let state = (error as? PSQLError)?.serverInfo?[.sqlState] ?? (error as? FunctionError)?.sqlState ?? ""
+        return ["40001", "40P01"].contains(state)
+    }
+
+    /// An error a function of ours caught in its own subtransaction and answered with (`papers_add_file`).
+    struct FunctionError: Error, CustomStringConvertible {
+        let sqlState: String
+        let message: String
+        var description: String { "PostgreSQL \(sqlState): \(message)" }
     }
 
     /// Connection-level failures become `StoreError.unavailable`; everything else passes.

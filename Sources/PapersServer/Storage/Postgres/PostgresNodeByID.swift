@@ -8,7 +8,7 @@ struct PostgresNodeByID: PostgresPreparedStatement {
     static let sql = """
         WITH RECURSIVE chain(parent_id, name, depth) AS (
           SELECT parent_id, name, 0 FROM nodes WHERE id = $1 AND owner_id = $2 AND parent_id IS NOT NULL
-          UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM nodes n JOIN chain c ON n.id = c.parent_id)
+          UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM chain c CROSS JOIN LATERAL (SELECT * FROM nodes WHERE nodes.id = c.parent_id LIMIT 1) n)
         SELECT \(NodeRecord.nodesColumns), chain.name FROM nodes, chain
         WHERE nodes.id = $1 AND nodes.owner_id = $2
         ORDER BY chain.depth DESC
@@ -27,7 +27,9 @@ struct PostgresNodeByID: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let cells = row.makeRandomAccess()
-        return (try PostgresMetadataStore.node(cells), try cells[NodeRecord.columnCount].decode(String.self))
+        var cells = row.makeIterator()
+        let node = try PostgresMetadataStore.node(&cells)
+        let pathName = try PostgresMetadataStore.next(&cells, as: String.self)
+        return (node, pathName)
     }
 }
