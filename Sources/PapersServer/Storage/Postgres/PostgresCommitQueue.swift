@@ -15,6 +15,8 @@ final class PostgresCommitQueue: Sendable {
     struct Job: Sendable {
         /// Runs the upload's statements; throws a refusal with the transaction still usable.
         let run: @Sendable (PostgresConnection) async throws -> Void
+        /// How many batches this upload has been in (a deadlock sends it to the next).
+        var batches = 1
         let resume: @Sendable ((any Error)?) -> Void
     }
 
@@ -26,13 +28,17 @@ final class PostgresCommitQueue: Sendable {
     private let pending = Mutex(Pending())
     private unowned let store: PostgresMetadataStore
     static let largestBatch = 64
+    /// Batches an upload may be in before a deadlock each time answers it unavailable (a 503 the
+    /// client may retry), so that two servers' batches can never deadlock each other for ever.
+    static let mostBatches = 20
 
     init(store: PostgresMetadataStore) {
         self.store = store
     }
 
     /// Runs `body` in the next batch and returns its result once the batch is committed. A deadlock
-    /// with another server's batch (`PostgresMetadataStore.isRetryable`) runs it again in the next.
+    /// with another server's batch (`PostgresMetadataStore.isRetryable`) runs it again in the next,
+    /// up to `mostBatches` batches.
     /// - Throws: what `body` throws, or the commit's error (`StoreError.unavailable` when the
     ///   database went away).
     func submit<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
@@ -90,7 +96,13 @@ final class PostgresCommitQueue: Sendable {
                     // A deadlock with another process's batch rolled back only this upload's statements:
                     // it goes again in the next batch.
                     if let error = refusals[i], PostgresMetadataStore.isRetryable(error) {
-                        again.append(job)
+                        guard job.batches < Self.mostBatches else {
+                            job.resume(StoreError.unavailable(detail: "PostgreSQL: deadlocked \(job.batches) times in a row: \(error)"))
+                            continue
+                        }
+                        var next = job
+                        next.batches += 1
+                        again.append(next)
                     } else {
                         job.resume(refusals[i].map(PostgresMetadataStore.mapped))
                     }
