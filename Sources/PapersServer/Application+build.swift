@@ -59,7 +59,18 @@ public struct AppDependencies: Sendable {
                 "the data directory \(dir) can be read by other users (mode \(String(mode, radix: 8))); run chmod 700 on it")
         }
         let staging = try StagingArea(root: dir + "/tmp", minFreeSpace: configuration.minFreeSpaceBytes)
-        let blobs = try DiskBlobStore(directory: configuration.blobsPath ?? dir + "/blobs")
+        let blobs: any BlobStore
+        switch configuration.blobs {
+        case .s3(let location):
+            let store = S3BlobStore(location: location, credentials: try SigV4.Credentials.fromEnvironment())
+            // Wrong credentials or a missing bucket stop the start with one line, not a 503 per request.
+            try await store.ping()
+            blobs = store
+        case .folder(let path):
+            blobs = try DiskBlobStore(directory: path)
+        case nil:
+            blobs = try DiskBlobStore(directory: dir + "/blobs")
+        }
         let store: any MetadataStore
         if case .postgres(let url) = configuration.database {
             store = try await PostgresMetadataStore(url: url, logger: logger, now: now)
@@ -89,6 +100,14 @@ extension AppDependencies {
             case let error as PostgresURLError: return "--database \(PostgresURL.redacted(url)): \(error)"
             case let error as StoreMigration.Failure: return "\(error)"
             default: return "cannot open the database \(PostgresURL.redacted(url)): \(String(reflecting: error))"
+            }
+        }
+        if case .s3(let location) = configuration.blobs {
+            switch error {
+            case let error as S3Location.Invalid: return error.description
+            case BlobStoreError.refused(let detail): return "the object store refuses Papers for \(location.description): \(detail)"
+            case BlobStoreError.unavailable(let detail): return "cannot reach the object store for \(location.description): \(detail)"
+            default: break
             }
         }
         return "cannot open the data directory \(configuration.dataDirectory): \(error)"

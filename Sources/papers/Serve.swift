@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("blobs"),
-        help: "Where file contents live: a folder path or file:///path, also a volume several servers share (PAPERS_BLOBS_URL). Default DATA/blobs.")
+        help: "Where file contents live: a folder path or file:///path (also a volume several servers share), or s3://bucket/prefix?endpoint=URL&region=R with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (PAPERS_BLOBS_URL). Default DATA/blobs.")
     var blobs: String?
 
     @Option(name: .customLong("token-ttl"), help: "Token lifetime: seconds or 30m, 24h, 7d (PAPERS_TOKEN_TTL). Default 24h.")
@@ -84,8 +84,12 @@ struct Serve: AsyncParsableCommand {
         case .sqlite(let path): configuration.database = .sqlite(path: (path as NSString).expandingTildeInPath)
         case let chosen: configuration.database = chosen
         }
-        if let path = try parsed(blobs, "PAPERS_BLOBS_URL", "blobs", like: "a folder path or file:///path", ConfigValue.blobsFolder) {
-            configuration.blobsPath = (path as NSString).expandingTildeInPath
+        if let text = value(blobs, "PAPERS_BLOBS_URL") {
+            do {
+                configuration.blobs = try ConfigValue.blobs(text, environment: environment)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
         if let ttl = try parsed(tokenTTL, "PAPERS_TOKEN_TTL", "token-ttl", like: "3600, 30m, 24h or 7d", ConfigValue.duration) {
             configuration.tokenLifetime = ttl

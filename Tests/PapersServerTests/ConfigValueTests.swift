@@ -22,7 +22,7 @@ import Testing
         #expect(ConfigValue.blobsFolder("file:///srv/papers%20blobs") == "/srv/papers blobs")
         #expect(ConfigValue.blobsFolder("file://localhost/srv/b") == "/srv/b")
         #expect(ConfigValue.blobsFolder("file://elsewhere/srv/b") == nil, "another host's folder")
-        #expect(ConfigValue.blobsFolder("https://objects.example.com/bucket") == nil, "only folders in this build")
+        #expect(ConfigValue.blobsFolder("https://objects.example.com/bucket") == nil, "a folder, not another URL")
         #expect(ConfigValue.blobsFolder("ftp://x/y") == nil)
         #expect(ConfigValue.blobsFolder("") == nil)
     }

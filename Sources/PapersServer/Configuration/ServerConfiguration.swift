@@ -16,8 +16,8 @@ public struct ServerConfiguration: Sendable {
         if case .sqlite(let path) = database { return path }
         return dataDirectory + "/papers.sqlite"
     }
-    /// The folder of file contents; `nil`: `DATA/blobs`.
-    public var blobsPath: String?
+    /// Where file contents live (`--blobs`); `nil`: the folder `DATA/blobs`.
+    public var blobs: ConfigValue.Blobs?
     /// Seconds a token stays valid.
     public var tokenLifetime: TimeInterval = 24 * 3600
     /// Largest accepted upload in bytes; `nil`: no limit.
@@ -78,6 +78,25 @@ public enum ConfigValue {
             return nil
         }
         return path.isEmpty ? nil : .sqlite(path: path)
+    }
+
+    /// What `--blobs` names.
+    public enum Blobs: Equatable, Sendable {
+        case folder(path: String)
+        case s3(S3Location)
+    }
+
+    /// What `--blobs` names: `s3://...`, or a folder (`blobsFolder`).
+    /// - Throws: `S3Location.Invalid` (its one line) for a malformed `s3://` value, and for anything
+    ///   that is neither.
+    public static func blobs(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(S3Location.Invalid) -> Blobs {
+        if text.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("s3://") {
+            return .s3(try S3Location(text.trimmingCharacters(in: .whitespaces), environment: environment))
+        }
+        guard let path = blobsFolder(text) else {
+            throw S3Location.Invalid(description: "blobs must look like a folder path, file:///path or s3://bucket/prefix, not \(text)")
+        }
+        return .folder(path: (path as NSString).expandingTildeInPath)
     }
 
     /// The folder `--blobs` names: a path, or `file:///path` (an absolute path; percent-escapes

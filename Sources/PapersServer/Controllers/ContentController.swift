@@ -30,7 +30,7 @@ struct ContentController {
         }
         // The node is committed but its content is gone (the blob store was damaged): HEAD says so as
         // GET does, instead of promising bytes that cannot be sent.
-        if request.method == .head, await !files.hasContent(node) { throw StoreError.blobMissing }
+        if request.method == .head, try await !files.hasContent(node) { throw StoreError.blobMissing }
         switch range {
         case .unsatisfiable:
             throw APIError(
@@ -54,7 +54,7 @@ struct ContentController {
     /// (a missing blob is an error answer, not a cut-off body), and content deleted meanwhile still
     /// streams whole: the collector removes it only a grace period later.
     private func load(_ node: NodeRecord, range: ClosedRange<Int>) async throws -> ResponseBody {
-        let file = try await files.open(node)
+        let file = try await files.open(node, range: Int64(range.lowerBound)..<Int64(range.upperBound) + 1)
         return ResponseBody(contentLength: range.count) { writer in
             var offset = Int64(range.lowerBound)
             let end = Int64(range.upperBound) + 1

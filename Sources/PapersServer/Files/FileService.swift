@@ -33,17 +33,19 @@ struct FileService: Sendable {
         try await store.children(ownerId: ownerId, parentId: parentId, query: query)
     }
 
-    /// Opens a file's content for reading.
-    /// - Throws: `StoreError.isAFolder` for a folder, `.blobMissing` when the blob store lost it.
-    func open(_ node: NodeRecord) async throws -> any BlobSource {
+    /// Opens a byte range of a file's content for reading.
+    /// - Throws: `StoreError.isAFolder` for a folder, `.blobMissing` when the blob store lost it,
+    ///   `BlobStoreError` when it does not answer.
+    func open(_ node: NodeRecord, range: Range<Int64>) async throws -> any BlobSource {
         guard let sha256 = node.sha256 else { throw StoreError.isAFolder }
-        return try await blobs.open(sha256)
+        return try await blobs.open(sha256, range: range)
     }
 
     /// Whether a file's content is in the blob store (a `HEAD` promises bytes only then).
-    func hasContent(_ node: NodeRecord) async -> Bool {
+    /// - Throws: `BlobStoreError` when the store cannot tell.
+    func hasContent(_ node: NodeRecord) async throws -> Bool {
         guard let sha256 = node.sha256 else { return false }
-        return await blobs.contains(sha256)
+        return try await blobs.contains(sha256)
     }
 
     // MARK: Uploading

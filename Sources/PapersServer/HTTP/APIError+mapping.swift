@@ -22,6 +22,10 @@ extension APIError {
             return from(error)
         case let error as UploadError:
             return from(error)
+        case is BlobStoreError:
+            return APIError(
+                .serviceUnavailable, code: "unavailable", message: "The server's file storage does not answer; try again in a moment.",
+                headers: [.retryAfter: "5"])
         case let error as TokenError:
             switch error {
             case .invalid: return .unauthorized("Your session token is not valid. Please log in again.")

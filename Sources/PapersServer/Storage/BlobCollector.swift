@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// again next round, and take over once a holder that died lets it expire. A claim whose collector
 /// stopped is taken over once it is older than the lease plus `removalAllowance`. The first round in
 /// a process also sweeps stored content that has no row at all (a crash between an upload's commit
-/// to the blob store and its node's), written more than `max(grace, unrecordedAge)` ago.
+/// to the blob store and its node's), written more than `max(grace, unrecordedAge)` ago. Every round
+/// also lets the blob store remove what interrupted writes left (`removeAbandonedWrites`).
 struct BlobCollector: Service {
     let store: any MetadataStore
     let blobs: any BlobStore
@@ -41,6 +42,8 @@ struct BlobCollector: Service {
                         swept = true
                     }
                     if removed > 0 { logger.info("removed \(removed) blobs no file has used for \(Int(grace))s") }
+                    let aborted = try await blobs.removeAbandonedWrites(now: Date())
+                    if aborted > 0 { logger.info("aborted \(aborted) incomplete uploads to the blob store that stopped processes left") }
                 }
             } catch {
                 logger.warning("blob collection failed, trying again in \(interval)s: \(error)")

@@ -33,7 +33,7 @@ final class DiskBlobStore: BlobStore {
         return "\(directory)/\(a)/\(b)/\(sha256)"
     }
 
-    func commit(_ content: FinishedBlob) async throws(UploadError) -> BlobCommit {
+    func commit(_ content: FinishedBlob) async throws -> BlobCommit {
         // mkdir and rename are short metadata calls, made in place like the staging file's writes;
         // the folder fsyncs that make them durable wait on the sync threads, shared with the commits
         // made at the same time (`DirectorySyncer`).
@@ -99,13 +99,13 @@ final class DiskBlobStore: BlobStore {
         return nil
     }
 
-    func open(_ sha256: String) async throws -> any BlobSource {
+    func open(_ sha256: String, range: Range<Int64>) async throws -> any BlobSource {
         let descriptor = Foundation.open(path(for: sha256), O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw StoreError.blobMissing }
         return BlobReader(descriptor: descriptor)
     }
 
-    func contains(_ sha256: String) async -> Bool {
+    func contains(_ sha256: String) async throws -> Bool {
         access(path(for: sha256), R_OK) == 0
     }
 
@@ -133,6 +133,10 @@ final class DiskBlobStore: BlobStore {
             return hashes
         }
     }
+
+    /// Nothing: a copy from another file system goes through a temporary name that a crash may
+    /// leave (`.incoming-*`, rare), which the operator may delete.
+    func removeAbandonedWrites(now: Date) async throws -> Int { 0 }
 
     func ping() async throws {
         guard access(directory, R_OK | W_OK | X_OK) == 0 else { throw UploadError.disk("access", directory) }
