@@ -45,10 +45,10 @@ install: build
 	install -d "$(DESTDIR)$(PREFIX)/share/papers/themes"
 	install -m 0644 themes/*.toml "$(DESTDIR)$(PREFIX)/share/papers/themes/"
 
-# One throwaway PostgreSQL cluster for the whole run (scripts/with-postgres); each target alone
-# starts its own.
+# One throwaway PostgreSQL cluster (scripts/with-postgres) and one signature-checking S3 server
+# (scripts/with-s3: moto) for the whole run; each target alone starts what it needs.
 test: deps
-	scripts/with-postgres $(MAKE) test-unit test-bench test-e2e
+	scripts/with-postgres scripts/with-s3 $(MAKE) test-unit test-bench test-e2e
 
 # The store conformance suite runs on SQLite and on PostgreSQL.
 test-unit:
@@ -56,9 +56,10 @@ test-unit:
 	scripts/with-postgres $(SWIFT) test --skip-build --parallel --num-workers 2
 
 # The end-to-end suite once per backend: SQLite, then PostgreSQL (tests about one backend itself are
-# marked sqlite_only or postgres_only and run in that backend's pass only).
+# marked sqlite_only or postgres_only and run in that backend's pass only; the S3 tests run in the
+# PostgreSQL pass).
 test-e2e: debug
-	scripts/with-postgres sh -c 'PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider -m "not postgres_only" \
+	scripts/with-postgres scripts/with-s3 sh -c 'PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider -m "not postgres_only" \
 	  && PAPERS_TEST_BACKEND=postgres PAPERS_BIN=$(CURDIR)/.build/debug/papers $(PYTEST) Tests/EndToEnd -q -p no:cacheprovider -m "not sqlite_only"'
 
 # The benchmark once at a tiny size with the debug binary: proves the script works, measures nothing.

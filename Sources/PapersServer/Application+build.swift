@@ -94,20 +94,20 @@ extension AppDependencies {
     /// The one line `papers serve` logs when `open` failed: what could not be opened, and why,
     /// without a password from the database URL.
     public static func describeOpenFailure(_ error: any Error, _ configuration: ServerConfiguration) -> String {
-        if case .postgres(let url) = configuration.database {
-            switch error {
-            case StoreError.unavailable(let detail): return "cannot reach the database \(PostgresURL.redacted(url)): \(detail)"
-            case let error as PostgresURLError: return "--database \(PostgresURL.redacted(url)): \(error)"
-            case let error as StoreMigration.Failure: return "\(error)"
-            default: return "cannot open the database \(PostgresURL.redacted(url)): \(String(reflecting: error))"
-            }
-        }
         if case .s3(let location) = configuration.blobs {
             switch error {
             case let error as S3Location.Invalid: return error.description
             case BlobStoreError.refused(let detail): return "the object store refuses Papers for \(location.description): \(detail)"
             case BlobStoreError.unavailable(let detail): return "cannot reach the object store for \(location.description): \(detail)"
             default: break
+            }
+        }
+        if case .postgres(let url) = configuration.database {
+            switch error {
+            case StoreError.unavailable(let detail): return "cannot reach the database \(PostgresURL.redacted(url)): \(detail)"
+            case let error as PostgresURLError: return "--database \(PostgresURL.redacted(url)): \(error)"
+            case let error as StoreMigration.Failure: return "\(error)"
+            default: return "cannot open the database \(PostgresURL.redacted(url)): \(String(reflecting: error))"
             }
         }
         return "cannot open the data directory \(configuration.dataDirectory): \(error)"

@@ -75,7 +75,7 @@ def pytest_configure(config):
     # Registered here so the marks are known even without the pytest-timeout plugin.
     config.addinivalue_line("markers", "timeout(seconds): per-test time limit (pytest-timeout)")
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run on PostgreSQL")
-    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL server itself; run on PostgreSQL only")
+    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL server itself, or the PostgreSQL + S3 set-up; run on PostgreSQL only")
 
 
 # --------------------------------------------------------------------------- helpers

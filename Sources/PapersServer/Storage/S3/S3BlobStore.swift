@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Content in an S3-compatible bucket (`--blobs s3://bucket/prefix?endpoint=...&region=...`), keyed
 /// `prefix/ab/cd/<sha256>` like the disk store's folders.
@@ -23,6 +24,9 @@ final class S3BlobStore: BlobStore {
     static let partsInFlight = 4
     /// Incomplete multipart uploads older than this are a crash's leftovers.
     let abandonedUploadAge: TimeInterval
+    /// The multipart uploads this process is sending now, never aborted as leftovers whatever the
+    /// store says of their age (moto, for one, dates every upload 2010-11-10).
+    private let sending = Mutex<Set<String>>([])
 
     init(location: S3Location, credentials: SigV4.Credentials) {
         client = S3Client(location: location, credentials: credentials)
@@ -61,6 +65,8 @@ final class S3BlobStore: BlobStore {
         guard let uploadID = S3XML.values(of: "UploadId", in: String(buffer: answer)).first, !uploadID.isEmpty else {
             throw BlobStoreError.unavailable(detail: "POST \(key)?uploads: no UploadId in the answer")
         }
+        sending.withLock { _ = $0.insert(uploadID) }
+        defer { sending.withLock { _ = $0.remove(uploadID) } }
         do {
             let count = Int((content.size + Self.partSize - 1) / Self.partSize)
             var etags = [String](repeating: "", count: count)
@@ -164,7 +170,7 @@ final class S3BlobStore: BlobStore {
         var aborted = 0
         for upload in S3XML.records(of: "Upload", fields: ["Key", "UploadId", "Initiated"], in: text) {
             guard let key = upload["Key"], let id = upload["UploadId"], let started = upload["Initiated"].flatMap(S3BlobStore.date),
-                started < now.addingTimeInterval(-abandonedUploadAge)
+                started < now.addingTimeInterval(-abandonedUploadAge), !sending.withLock({ $0.contains(id) })
             else { continue }
             _ = try await client.send(.DELETE, key: key, query: [("uploadId", id)], allowMissing: true)
             aborted += 1
@@ -173,7 +179,7 @@ final class S3BlobStore: BlobStore {
     }
 
     func ping() async throws {
-        _ = try await client.send(.HEAD, key: nil, deadline: .now() + .seconds(5))
+        _ = try await client.send(.HEAD, key: nil, deadline: .now() + .seconds(3))
     }
 
     /// S3's dates: `2026-12-03T05:32:30.000Z` (fractions optional).
