@@ -104,6 +104,7 @@ class Proxy:
         self.listener = None
         self.connections: list[socket.socket] = []
         self.lock = threading.Lock()
+        self.accepted = 0
 
     @property
     def endpoint(self) -> str:
@@ -147,6 +148,7 @@ class Proxy:
                 continue
             with self.lock:
                 self.connections += [client, upstream]
+                self.accepted += 1
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
@@ -386,3 +388,26 @@ def test_moving_a_blob_folder_into_a_bucket_is_a_plain_copy(tmp_path, s3, bucket
         assert key(hashlib.sha256(b"after the move").hexdigest()) in objects(s3, bucket)
     finally:
         moved.close()
+
+
+def test_a_download_cut_off_between_papers_and_the_store_carries_on_where_it_stopped(tmp_path, s3, bucket):
+    proxy = Proxy(int(ENDPOINT.rsplit(":", 1)[1]))
+    proxy.start()
+    server = s3_server(tmp_path, bucket, endpoint=proxy.endpoint).start()
+    try:
+        user = new_user(server)
+        data = os.urandom(64 * MiB)
+        node = user.upload("long.bin", data)
+        with user.session.get(user.url(f"files/{node['id']}/content"), stream=True, timeout=TIMEOUT) as r:
+            assert r.status_code == 200
+            body = r.raw.read(MiB)
+            # Every connection to the store reset mid-body, the store reachable again at once.
+            proxy.stop()
+            proxy.start()
+            before = proxy.accepted
+            body += r.raw.read()
+        assert len(body) == len(data) and hashlib.sha256(body).hexdigest() == node["sha256"]
+        assert proxy.accepted > before, "the rest of the body came without a new request to the store"
+    finally:
+        server.close()
+        proxy.stop()

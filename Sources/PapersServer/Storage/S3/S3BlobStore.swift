@@ -192,27 +192,38 @@ final class S3BlobStore: BlobStore {
     }
 }
 
-/// One ranged GET of an object, its body handed out chunk by chunk as the client takes them; the
+/// A ranged GET of an object, its body handed out chunk by chunk as the client takes them; the
 /// socket's buffer reads ahead while a chunk is being sent, so a download is not one round trip per
 /// chunk. The request is made by `init`, so a missing object is an error before the response starts.
+/// A body cut off mid-way (a reset, or the store's idle timeout while our client was slow to take
+/// the bytes) is asked for again from where it stopped, twice at most.
 final class S3ObjectReader: BlobSource, @unchecked Sendable {
     // `@unchecked`: `ContentController` asks for one chunk at a time and waits for it, so the
     // iterator is never used by two tasks at once.
+    private let client: S3Client
+    private let key: String
     private var iterator: HTTPClientResponse.Body.AsyncIterator
     private var position: Int64
     private let end: Int64
+    private var resumes = 0
     /// Chunks are gathered up to this size (the socket delivers a few KiB at a time).
     static let chunk = 256 << 10
 
     /// - Throws: `StoreError.blobMissing` when the object is not there, `BlobStoreError` when the store
     ///   does not answer or refuses.
     init(client: S3Client, key: String, range: Range<Int64>) async throws {
+        self.client = client
+        self.key = key
         position = range.lowerBound
         end = range.upperBound
+        iterator = try await Self.get(client, key, range)
+    }
+
+    private static func get(_ client: S3Client, _ key: String, _ range: Range<Int64>) async throws -> HTTPClientResponse.Body.AsyncIterator {
         let headers = range.isEmpty ? [] : [("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")]
         let response = try await client.send(.GET, key: key, headers: headers, deadline: .distantFuture, allowMissing: true)
         guard response.status != .notFound else { throw StoreError.blobMissing }
-        iterator = response.body.makeAsyncIterator()
+        return response.body.makeAsyncIterator()
     }
 
     func read(at offset: Int64, end: Int64) async throws -> ByteBuffer {
@@ -220,7 +231,15 @@ final class S3ObjectReader: BlobSource, @unchecked Sendable {
         var gathered: ByteBuffer?
         var iterator = self.iterator
         while (gathered?.readableBytes ?? 0) < Self.chunk, position < end {
-            guard var next = try await iterator.next() else { break }
+            let next: ByteBuffer?
+            do {
+                next = try await iterator.next()
+            } catch where resumes < 2 {
+                resumes += 1
+                iterator = try await Self.get(client, key, position..<self.end)
+                continue
+            }
+            guard var next else { break }
             position += Int64(next.readableBytes)
             if gathered == nil { gathered = next } else { gathered!.writeBuffer(&next) }
         }
