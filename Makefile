@@ -64,11 +64,11 @@ test-e2e: debug
 
 # The benchmark once at a tiny size with the debug binary: proves the script works, measures nothing.
 test-bench: debug bench-deps
-	scripts/with-postgres python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
+	scripts/with-postgres scripts/with-s3 python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
 
 # Papers on SQLite and on PostgreSQL side by side with nginx, printed and written to bench/results/latest.md.
 bench: build bench-deps
-	scripts/with-postgres python3 bench/run.py --papers $(CURDIR)/.build/release/papers
+	scripts/with-postgres scripts/with-s3 python3 bench/run.py --papers $(CURDIR)/.build/release/papers
 
 clean:
 	rm -rf .build

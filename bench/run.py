@@ -2,11 +2,14 @@
 """make bench: Papers side by side with nginx (WebDAV, sendfile) on this machine, in one run.
 
 Starts `papers serve` on SQLite, `papers serve` on PostgreSQL (a fresh database on the server
---postgres names; `make bench` starts a throwaway one with scripts/with-postgres), and an nginx with
-a generated config, all on loopback over a temporary directory, runs each workload against them
-alternately (median of --runs, min-max shown), stops them by pid, and prints a Markdown table (also
-written to bench/results/latest.md) with the ratios Papers/nginx and PostgreSQL/SQLite per row.
-Ratios from one run are what counts; absolute numbers are context.
+--postgres names; `make bench` starts a throwaway one with scripts/with-postgres), `papers serve` on
+SQLite with its contents in S3 (a fresh bucket on the S3 server of PAPERS_TEST_S3_*; `make bench`
+starts moto with scripts/with-s3), and an nginx with a generated config, all on loopback over a
+temporary directory, runs each workload against them alternately (median of --runs, min-max shown),
+stops them by pid, and prints a Markdown table (also written to bench/results/latest.md) with the
+ratios Papers/nginx, PostgreSQL/SQLite and S3/disk per row. Every upload sends content the server
+does not have yet (no run is shortened by deduplication). Ratios from one run are what counts;
+absolute numbers are context.
 """
 from __future__ import annotations
 
@@ -65,16 +68,18 @@ def reset_peak(pid: int) -> None:
 
 
 class Papers:
-    def __init__(self, binary: str, workdir: Path, database: str | None = None):
+    def __init__(self, binary: str, workdir: Path, database: str | None = None, blobs: str | None = None, env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        name = "papers-pg" if database else "papers"
+        name = "papers-pg" if database else "papers-s3" if blobs else "papers"
         self.data = workdir / f"{name}-data"
         self.log = open(workdir / f"{name}.log", "w")
-        env = dict(os.environ, PAPERS_LOG_LEVEL="warning")
+        env = dict(os.environ, PAPERS_LOG_LEVEL="warning", **(env or {}))
+        # Content deleted between runs leaves the S3 bucket within a second (moto keeps it in memory).
+        gc = ["--gc-grace", "0", "--gc-interval", "1s"] if blobs else []
         self.proc = subprocess.Popen(
             [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data),
-             *(["--database", database] if database else [])],
+             *(["--database", database] if database else []), *(["--blobs", blobs] if blobs else []), *gc],
             stdout=self.log, stderr=self.log, env=env)
         wait_http(self.base + "/health")
         self.email = "bench@example.com"
@@ -205,6 +210,8 @@ def main() -> int:
     args = ap.parse_args()
     if not args.postgres:
         ap.error("--postgres (or PAPERS_TEST_POSTGRES_URL) is needed: run it under scripts/with-postgres (make bench does)")
+    if not os.environ.get("PAPERS_TEST_S3_ENDPOINT"):
+        ap.error("PAPERS_TEST_S3_ENDPOINT (and its keys) are needed: run it under scripts/with-s3 (make bench does)")
     big = 8 * MiB if args.quick else 1024 * MiB
     small_count = 80 if args.quick else 2000
     listing = 300 if args.quick else 10_000
@@ -213,9 +220,9 @@ def main() -> int:
     runs = 1 if args.quick else args.runs
 
     workdir = Path(tempfile.mkdtemp(prefix="papers-bench-"))
-    papers = nginx = pg = None
-    # (workload, unit, Papers on SQLite, Papers on PostgreSQL, nginx, which way is better)
-    rows: list[tuple[str, str, list[float] | None, list[float] | None, list[float] | None, str]] = []
+    papers = nginx = pg = on_s3 = None
+    # (workload, unit, Papers on SQLite, Papers on PostgreSQL, Papers with S3, nginx, which way is better)
+    rows: list[tuple[str, str, list[float] | None, list[float] | None, list[float] | None, list[float] | None, str]] = []
     try:
         bigfile = workdir / "big.bin"
         with open(bigfile, "wb") as f:
@@ -224,54 +231,68 @@ def main() -> int:
                 f.write(i.to_bytes(8, "little") + block[8:])
         papers = Papers(args.papers, workdir)
         pg = Papers(args.papers, workdir, database=postgres_database(args.postgres))
+        on_s3 = Papers(args.papers, workdir, blobs=s3_bucket(), env={
+            "AWS_ACCESS_KEY_ID": os.environ["PAPERS_TEST_S3_ACCESS_KEY_ID"],
+            "AWS_SECRET_ACCESS_KEY": os.environ["PAPERS_TEST_S3_SECRET_ACCESS_KEY"]})
         nginx = Nginx(workdir)
-        auth_header = f"Authorization: Bearer {papers.token}"
 
         # 1 and 2: one big file up and down, alternating, with Papers' peak RSS during the upload.
-        up = {"papers": [], "nginx": []}
-        down = {"papers": [], "nginx": []}
+        up = {"papers": [], "s3": [], "nginx": []}
+        down = {"papers": [], "s3": [], "nginx": []}
         rss = []
         for run in range(runs):
-            reset_peak(papers.proc.pid)
-            # Each upload starts with no dirty pages left by the one before (the other server's), so
-            # neither pays for the other's write-back.
-            os.sync()
-            code, t = curl(["-X", "POST", "-T", str(bigfile), "-H", auth_header, f"{papers.api}/files?name=big-{run}.bin"])
-            assert code == 201, code
-            rss.append(peak_rss_mib(papers.proc.pid))
-            up["papers"].append(big / MiB / t)
-            node = requests.get(f"{papers.api}/files/", params={"name": f"big-{run}.bin"}, headers=papers.auth).json()["items"][0]
+            # Content of its own in every run: no upload is shortened by finding it stored.
+            with open(bigfile, "r+b") as f:
+                f.write(f"run-{run:04d}".encode()[:8])
+            for key, server in (("papers", papers), ("s3", on_s3)):
+                if key == "papers":
+                    reset_peak(server.proc.pid)
+                # Each upload starts with no dirty pages left by the one before (the other server's), so
+                # neither pays for the other's write-back.
+                os.sync()
+                code, t = curl(["-X", "POST", "-T", str(bigfile), "-H", f"Authorization: Bearer {server.token}",
+                                f"{server.api}/files?name=big-{run}.bin"])
+                assert code == 201, code
+                if key == "papers":
+                    rss.append(peak_rss_mib(server.proc.pid))
+                up[key].append(big / MiB / t)
+                node = requests.get(f"{server.api}/files/", params={"name": f"big-{run}.bin"}, headers=server.auth).json()["items"][0]
+                code, t = curl(["-H", f"Authorization: Bearer {server.token}", f"{server.api}/files/{node['id']}/content"])
+                assert code == 200, code
+                down[key].append(big / MiB / t)
+                requests.delete(f"{server.api}/files/{node['id']}", headers=server.auth)
             os.sync()
             code, t = curl(["-T", str(bigfile), f"{nginx.base}/big-{run}.bin"])
             assert code in (201, 204), code
             up["nginx"].append(big / MiB / t)
-            code, t = curl(["-H", auth_header, f"{papers.api}/files/{node['id']}/content"])
-            assert code == 200, code
-            down["papers"].append(big / MiB / t)
             code, t = curl([f"{nginx.base}/big-{run}.bin"])
             assert code == 200, code
             down["nginx"].append(big / MiB / t)
-            requests.delete(f"{papers.api}/files/{node['id']}", headers=papers.auth)
             os.unlink(nginx.root / f"big-{run}.bin")
-        rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], None, up["nginx"], "higher"))
-        rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], None, down["nginx"], "higher"))
+        rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], None, up["s3"], up["nginx"], "higher"))
+        rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], None, down["s3"], down["nginx"], "higher"))
 
         # 3: small uploads by one curl process, 8 transfers at a time (every Papers file durable before its 201).
-        small_file = workdir / "small.bin"
-        small_file.write_bytes(os.urandom(4096))
-        small = {"papers": [], "pg": [], "nginx": []}
+        small = {"papers": [], "pg": [], "s3": [], "nginx": []}
         for run in range(runs):
-            for key, server in (("papers", papers), ("pg", pg)):
+            # Distinct contents, new in every run.
+            small_dir = workdir / f"small-{run}"
+            small_dir.mkdir()
+            small_files = []
+            for i in range(small_count):
+                small_files.append(small_dir / f"{i:05d}")
+                small_files[-1].write_bytes(os.urandom(4096))
+            for key, server in (("papers", papers), ("pg", pg), ("s3", on_s3)):
                 folder = server.mkdir(f"small-{run}")
                 urls = [f"{server.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(small_count)]
                 os.sync()
-                small[key].append(parallel_uploads(workdir, urls, small_file, ["-X", "POST", "-H", f"Authorization: Bearer {server.token}",
+                small[key].append(parallel_uploads(workdir, urls, small_files, ["-X", "POST", "-H", f"Authorization: Bearer {server.token}",
                                                    "-H", "Content-Type: application/octet-stream"], 201))
             (nginx.root / f"small-{run}").mkdir()
             urls = [f"{nginx.base}/small-{run}/f-{i:05d}.bin" for i in range(small_count)]
             os.sync()
-            small["nginx"].append(parallel_uploads(workdir, urls, small_file, [], 201))
-        rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["pg"], small["nginx"], "higher"))
+            small["nginx"].append(parallel_uploads(workdir, urls, small_files, [], 201))
+        rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["pg"], small["s3"], small["nginx"], "higher"))
 
         # 4: metadata of one file, wrk 2 threads 32 connections.
         meta = {"papers": [], "pg": [], "nginx": []}
@@ -290,7 +311,7 @@ def main() -> int:
             script = wrk_get_script(workdir / "meta-nginx.lua", "PROPFIND", "/meta.txt", {"Depth": "0"})
             r = wrk(nginx.base, script, 2, 32, wrk_seconds)
             meta["nginx"].append(r["requests"] / r["seconds"])
-        rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["pg"], meta["nginx"], "higher"))
+        rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["pg"], None, meta["nginx"], "higher"))
 
         # 5: list a folder of `listing` entries in full.
         folders = {}
@@ -318,7 +339,7 @@ def main() -> int:
             r = session.request("PROPFIND", f"{nginx.base}/listing/", headers={"Depth": "1"})
             full["nginx"].append((time.perf_counter() - t) * 1000)
             assert r.status_code == 207 and r.text.count("<D:response") >= listing, r.status_code
-        rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["pg"], full["nginx"], "lower"))
+        rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["pg"], None, full["nginx"], "lower"))
 
         # 6: Papers only.
         pages = {"papers": [], "pg": []}
@@ -331,34 +352,36 @@ def main() -> int:
                 t = time.perf_counter()
                 cursor = next_cursor(session.get(f"{server.api}/files/", params=params, headers=server.auth))
                 pages[key].append((time.perf_counter() - t) * 1000)
-        rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages["papers"], pages["pg"], None, "lower"))
+        rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages["papers"], pages["pg"], None, None, "lower"))
         logins = []
         for _ in range(max(3, runs)):
             t = time.perf_counter()
             papers.login()
             logins.append((time.perf_counter() - t) * 1000)
-        rows.append(("6b. login (PBKDF2-SHA256, 600,000 rounds)", "ms", logins, None, None, "lower"))
-        rows.append((f"6c. server peak RSS during the {big // MiB} MiB upload", "MiB", rss, None, None, "lower"))
+        rows.append(("6b. login (PBKDF2-SHA256, 600,000 rounds)", "ms", logins, None, None, None, "lower"))
+        rows.append((f"6c. server peak RSS during the {big // MiB} MiB upload", "MiB", rss, None, None, None, "lower"))
 
         # 7: the TUI on its in-memory screen.
         tui = []
         for _ in range(runs):
             out = subprocess.run([args.papers, "tui-bench", "--entries", str(huge)], capture_output=True, text=True, check=True).stdout
             tui.append(json.loads(out))
-        rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, None, "lower"))
-        rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, None, "lower"))
-        rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, None, "lower"))
+        rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, None, None, "lower"))
+        rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, None, None, "lower"))
+        rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, None, None, "lower"))
     finally:
         if papers:
             papers.stop()
         if pg:
             pg.stop()
+        if on_s3:
+            on_s3.stop()
         if nginx:
             nginx.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    for name, unit, ours, on_pg, theirs, _ in rows:
-        print(f"  {name}: papers={ours} postgres={on_pg} nginx={theirs}", file=sys.stderr)
+    for name, unit, ours, on_pg, with_s3, theirs, _ in rows:
+        print(f"  {name}: papers={ours} postgres={on_pg} s3={with_s3} nginx={theirs}", file=sys.stderr)
     report = render(rows, runs, args.quick)
     print(report)
     if not args.quick:
@@ -385,10 +408,20 @@ def next_cursor(response: requests.Response) -> str | None:
     return m.group(2)
 
 
-def parallel_uploads(workdir: Path, urls: list[str], file: Path, extra: list[str], expected: int) -> float:
-    """Uploads `file` to every URL with one curl process, 8 transfers at a time; returns files/s."""
+def s3_bucket() -> str:
+    """A new, empty bucket on the S3 server of PAPERS_TEST_S3_*, as a --blobs value."""
+    import boto3
+    endpoint = os.environ["PAPERS_TEST_S3_ENDPOINT"]
+    name = f"bench-{os.getpid()}-{int(time.time())}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=os.environ["PAPERS_TEST_S3_ACCESS_KEY_ID"],
+                 aws_secret_access_key=os.environ["PAPERS_TEST_S3_SECRET_ACCESS_KEY"]).create_bucket(Bucket=name)
+    return f"s3://{name}?endpoint={endpoint}"
+
+
+def parallel_uploads(workdir: Path, urls: list[str], files: list[Path], extra: list[str], expected: int) -> float:
+    """Uploads files[i] to urls[i] with one curl process, 8 transfers at a time; returns files/s."""
     config = workdir / "uploads.curl"
-    config.write_text("".join(f'url = "{u}"\nupload-file = "{file}"\noutput = "/dev/null"\n' for u in urls))
+    config.write_text("".join(f'url = "{u}"\nupload-file = "{f}"\noutput = "/dev/null"\n' for u, f in zip(urls, files)))
     t = time.perf_counter()
     out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", "8", *extra, "-w", "%{http_code}\\n", "-K", str(config)],
                          capture_output=True, text=True, check=True).stdout.split()
@@ -431,10 +464,10 @@ def render(rows, runs: int, quick: bool) -> str:
         "nginx serves the same bytes from disk with sendfile (WebDAV PUT, PROPFIND); Papers hashes "
         "SHA-256, fsyncs every upload before answering, and checks a token on every request.",
         "",
-        "| workload | unit | Papers (SQLite) | Papers (PostgreSQL) | nginx | SQLite/nginx | PostgreSQL/SQLite |",
-        "|---|---|---|---|---|---|---|",
+        "| workload | unit | Papers (SQLite) | Papers (PostgreSQL) | Papers (S3 contents) | nginx | SQLite/nginx | PostgreSQL/SQLite | S3/disk |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, unit, ours, on_pg, theirs, better in rows:
+    for name, unit, ours, on_pg, with_s3, theirs, better in rows:
         def cell(values):
             if not values:
                 return "—"
@@ -442,8 +475,8 @@ def render(rows, runs: int, quick: bool) -> str:
             return f"{m:,.1f} [{lo:,.1f}–{hi:,.1f}]"
         def ratio(a, b):
             return f"{summary(a)[0] / summary(b)[0]:.2f}" if a and b else "—"
-        lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(on_pg)} | {cell(theirs)} | "
-                     f"{ratio(ours, theirs)} | {ratio(on_pg, ours)} |")
+        lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(on_pg)} | {cell(with_s3)} | {cell(theirs)} | "
+                     f"{ratio(ours, theirs)} | {ratio(on_pg, ours)} | {ratio(with_s3, ours)} |")
     return "\n".join(lines) + "\n"
 
 
