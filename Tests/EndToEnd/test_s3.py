@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import (API, TIMEOUT, CountingStream, MiB, Server, User, assert_error, files_under, login, new_user, register,
-                      unique_email, wait_until)
+from conftest import TIMEOUT, CountingStream, MiB, Server, User, assert_error, files_under, new_user, wait_until
 
 pytestmark = pytest.mark.postgres_only
 
@@ -79,6 +78,10 @@ def incomplete_uploads(s3, bucket: str) -> list:
 def content_files(server: Server) -> list[Path]:
     """Files in the data directory other than the database and the signing key."""
     return [p for p in files_under(server.data_dir) if not p.name.startswith("papers.sqlite") and p.name != "secret.key"]
+
+
+def delete_file(user: User, node: dict) -> requests.Response:
+    return user.session.delete(user.url(f"files/{node['id']}"), timeout=TIMEOUT)
 
 
 def download_sha(user: User, node_id: str, headers=None) -> tuple[int, str, int]:
@@ -218,14 +221,14 @@ def test_identical_content_is_stored_once_and_deletion_reclaims_it(tmp_path, s3,
         assert a["sha256"] == b["sha256"] == other["sha256"]
         assert list(objects(s3, bucket)) == [key(a["sha256"])]
         # Another account cannot delete it by id.
-        assert_error(someone.session.delete(someone.url(f"files/{a['id']}"), timeout=TIMEOUT), 404)
-        assert user.session.delete(user.url(f"files/{a['id']}"), timeout=TIMEOUT).status_code == 204
-        assert user.session.delete(user.url(f"files/{b['id']}"), timeout=TIMEOUT).status_code == 204
+        assert_error(delete_file(someone, a), 404)
+        assert delete_file(user, a).status_code == 204
+        assert delete_file(user, b).status_code == 204
         time.sleep(1.5)  # several collector rounds: the other account's file still uses the content
         assert list(objects(s3, bucket)) == [key(a["sha256"])]
         status, sha, _ = download_sha(someone, other["id"])
         assert (status, sha) == (200, a["sha256"])
-        assert someone.session.delete(someone.url(f"files/{other['id']}"), timeout=TIMEOUT).status_code == 204
+        assert delete_file(someone, other).status_code == 204
         assert wait_until(lambda: objects(s3, bucket) == {}, timeout=15), objects(s3, bucket)
     finally:
         server.close()
@@ -239,7 +242,7 @@ def test_deleting_the_last_file_removes_its_object(tmp_path, s3, bucket):
         data = os.urandom(2 * MiB)
         gone = user.upload("gone.bin", data)
         assert set(objects(s3, bucket)) == {key(keep["sha256"]), key(gone["sha256"])}
-        assert user.session.delete(user.url(f"files/{gone['id']}"), timeout=TIMEOUT).status_code == 204
+        assert delete_file(user, gone).status_code == 204
         assert wait_until(lambda: set(objects(s3, bucket)) == {key(keep["sha256"])}, timeout=15), objects(s3, bucket)
         # Uploaded again, the content is written again.
         again = user.upload("again.bin", data)
@@ -357,11 +360,11 @@ def test_two_processes_share_one_database_and_one_bucket(tmp_path, s3, bucket):
         assert (status, sha) == (200, first["sha256"])
         second = on_b.upload("two.bin", data)  # the same content through the other process: one object
         assert list(objects(s3, bucket)) == [key(first["sha256"])]
-        assert on_b.session.delete(on_b.url(f"files/{first['id']}"), timeout=TIMEOUT).status_code == 204
+        assert delete_file(on_b, first).status_code == 204
         time.sleep(1.0)
         status, sha, _ = download_sha(on_a, second["id"])
         assert (status, sha) == (200, first["sha256"])
-        assert on_a.session.delete(on_a.url(f"files/{second['id']}"), timeout=TIMEOUT).status_code == 204
+        assert delete_file(on_a, second).status_code == 204
         assert wait_until(lambda: objects(s3, bucket) == {}, timeout=15), objects(s3, bucket)
     finally:
         a.close()
