@@ -70,18 +70,27 @@ struct BlobCollector: Service {
         return removed
     }
 
-    /// Claims, removes and forgets stored content without a row. Returns how many went.
+    /// Claims, removes and forgets stored content without a row, a page of the store's listing at a
+    /// time. Returns how many went.
     func sweepUnrecorded() async throws -> Int {
         let cutoff = store.now().addingTimeInterval(-max(grace, Self.unrecordedAge))
-        let claimed = try await store.claimUnrecorded(try await blobs.stored(writtenBefore: cutoff))
         var removed = 0
-        for start in stride(from: 0, to: claimed.count, by: Self.batch) {
-            let batch = Array(claimed[start..<min(start + Self.batch, claimed.count)])
-            guard try await remove(batch) else { break }
-            removed += batch.count
+        do {
+            try await blobs.stored(writtenBefore: cutoff) { hashes in
+                let claimed = try await store.claimUnrecorded(hashes)
+                for start in stride(from: 0, to: claimed.count, by: Self.batch) {
+                    let batch = Array(claimed[start..<min(start + Self.batch, claimed.count)])
+                    guard try await remove(batch) else { throw LeaseLost() }
+                    removed += batch.count
+                }
+            }
+        } catch is LeaseLost {
+            // Another process collects now; what is left is its to sweep.
         }
         return removed
     }
+
+    private struct LeaseLost: Error {}
 
     /// Removes claimed content and forgets it, while this process still holds the lease (fencing: a
     /// collector that lost it leaves its claims to the next holder). Returns false without the lease.

@@ -34,9 +34,11 @@ protocol BlobStore: Sendable {
     /// - Throws: the store's error when it cannot remove (the collector tries again later).
     func remove(_ hashes: [String]) async throws
 
-    /// The hashes of stored content last written before `cutoff` (the collector's sweep for content
-    /// that a crash left without a row).
-    func stored(writtenBefore cutoff: Date) async throws -> [String]
+    /// Hands `page` the hashes of stored content last written before `cutoff`, a page (up to about a
+    /// thousand) at a time, so a store of millions is never listed into memory at once (the
+    /// collector's sweep for content that a crash left without a row).
+    /// - Throws: the store's error, or what `page` throws (which stops the listing).
+    func stored(writtenBefore cutoff: Date, page: ([String]) async throws -> Void) async throws
 
     /// Removes what interrupted writes left in the store (an object store's incomplete multipart
     /// uploads); returns how many. Called by the collector under its lease.

@@ -118,19 +118,26 @@ final class DiskBlobStore: BlobStore {
         }
     }
 
-    func stored(writtenBefore cutoff: Date) async throws -> [String] {
+    /// One `ab/` folder at a time (the walk's memory is a folder's names, not the store's).
+    func stored(writtenBefore cutoff: Date, page: ([String]) async throws -> Void) async throws {
         let directory = self.directory
-        return try await NIOThreadPool.singleton.runOnPool {
-            guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
-            var hashes: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                guard name.count == 64, relative.split(separator: "/").count == 3 else { continue }
-                var info = stat()
-                guard stat(directory + "/" + relative, &info) == 0 else { continue }
-                if Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec)) < cutoff { hashes.append(name) }
+        let outer = try await NIOThreadPool.singleton.runOnPool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.count == 2 }.sorted()
+        }
+        for folder in outer {
+            let hashes = try await NIOThreadPool.singleton.runOnPool { () -> [String] in
+                guard let walker = FileManager.default.enumerator(atPath: directory + "/" + folder) else { return [] }
+                var hashes: [String] = []
+                while let relative = walker.nextObject() as? String {
+                    let name = (relative as NSString).lastPathComponent
+                    guard name.count == 64, name.hasPrefix(folder), relative.split(separator: "/").count == 2 else { continue }
+                    var info = stat()
+                    guard stat(directory + "/" + folder + "/" + relative, &info) == 0 else { continue }
+                    if Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec)) < cutoff { hashes.append(name) }
+                }
+                return hashes
             }
-            return hashes
+            if !hashes.isEmpty { try await page(hashes) }
         }
     }
 

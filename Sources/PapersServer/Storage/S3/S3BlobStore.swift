@@ -39,7 +39,7 @@ final class S3BlobStore: BlobStore {
         let key = location.key(for: content.sha256)
         if try await storedSize(key) == content.size { return BlobCommit(wrote: false, tookStagingFile: false) }
         if content.size < Self.singlePutLimit {
-            _ = try await client.send(
+            _ = try await client.call(
                 .PUT, key: key, headers: [("content-type", "application/octet-stream")],
                 body: .file(path: content.temporaryPath, offset: 0, length: content.size), payloadHash: content.sha256,
                 deadline: Self.deadline(for: content.size))
@@ -51,18 +51,17 @@ final class S3BlobStore: BlobStore {
 
     /// The size of the object at `key`, `nil` when there is none.
     private func storedSize(_ key: String) async throws -> Int64? {
-        let response = try await client.send(.HEAD, key: key, allowMissing: true)
-        guard response.status == .ok else { return nil }
-        return response.headers.first(name: "content-length").flatMap { Int64($0) }
+        let answer = try await client.call(.HEAD, key: key, allowMissing: true)
+        guard answer.status == .ok else { return nil }
+        return answer.headers.first(name: "content-length").flatMap { Int64($0) }
     }
 
     /// Time enough for `size` bytes at 1 MB/s, plus a minute.
     static func deadline(for size: Int64) -> NIODeadline { .now() + .seconds(60 + size / 1_000_000) }
 
     private func uploadInParts(_ content: FinishedBlob, key: String) async throws {
-        let started = try await client.send(.POST, key: key, query: [("uploads", "")], headers: [("content-type", "application/octet-stream")])
-        let answer = try await started.body.collect(upTo: 1 << 20)
-        guard let uploadID = S3XML.values(of: "UploadId", in: String(buffer: answer)).first, !uploadID.isEmpty else {
+        let started = try await client.call(.POST, key: key, query: [("uploads", "")], headers: [("content-type", "application/octet-stream")])
+        guard let uploadID = S3XML.values(of: "UploadId", in: started.body).first, !uploadID.isEmpty else {
             throw BlobStoreError.unavailable(detail: "POST \(key)?uploads: no UploadId in the answer")
         }
         sending.withLock { _ = $0.insert(uploadID) }
@@ -88,16 +87,15 @@ final class S3BlobStore: BlobStore {
                 }
             }
             let body = ByteBuffer(string: S3XML.completion(etags))
-            let done = try await client.send(
+            let done = try await client.call(
                 .POST, key: key, query: [("uploadId", uploadID)], headers: [("content-type", "application/xml")], body: .bytes(body),
                 payloadHash: SigV4.hex(SHA256.hash(data: Data(buffer: body))), deadline: .now() + .seconds(120))
             // The completion's errors may come in a 200 answer's body.
-            let text = String(buffer: try await done.body.collect(upTo: 1 << 20))
-            if text.contains("<Error>") {
-                throw BlobStoreError.unavailable(detail: "completing \(key): \(S3Client.errorCode(ByteBuffer(string: text)))")
+            if done.body.contains("<Error>") {
+                throw BlobStoreError.unavailable(detail: "completing \(key): \(S3Client.errorCode(ByteBuffer(string: done.body)))")
             }
         } catch {
-            _ = try? await client.send(.DELETE, key: key, query: [("uploadId", uploadID)], allowMissing: true)
+            _ = try? await client.call(.DELETE, key: key, query: [("uploadId", uploadID)], allowMissing: true)
             throw error
         }
     }
@@ -107,7 +105,7 @@ final class S3BlobStore: BlobStore {
         let offset = Int64(index) * Self.partSize
         let length = min(Self.partSize, content.size - offset)
         let hash = try await Self.sha256(of: content.temporaryPath, offset: offset, length: length)
-        let response = try await client.send(
+        let response = try await client.call(
             .PUT, key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)],
             body: .file(path: content.temporaryPath, offset: offset, length: length), payloadHash: hash, deadline: Self.deadline(for: length))
         guard let etag = response.headers.first(name: "etag") else {
@@ -137,49 +135,48 @@ final class S3BlobStore: BlobStore {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, sha256) in hashes.enumerated() {
                 if index >= 8 { try await group.next() }
-                group.addTask { _ = try await self.client.send(.DELETE, key: self.location.key(for: sha256), allowMissing: true) }
+                group.addTask { _ = try await self.client.call(.DELETE, key: self.location.key(for: sha256), allowMissing: true) }
             }
             try await group.waitForAll()
         }
     }
 
-    func stored(writtenBefore cutoff: Date) async throws -> [String] {
-        var hashes: [String] = []
+    /// One ListObjectsV2 page (up to 1,000 keys) at a time.
+    func stored(writtenBefore cutoff: Date, page: ([String]) async throws -> Void) async throws {
         var token: String?
         repeat {
             var query = [("list-type", "2")]
             if !location.listPrefix.isEmpty { query.append(("prefix", location.listPrefix)) }
             if let token { query.append(("continuation-token", token)) }
-            let response = try await client.send(.GET, key: nil, query: query)
-            let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+            let text = try await client.call(.GET, key: nil, query: query).body
+            var hashes: [String] = []
             for object in S3XML.records(of: "Contents", fields: ["Key", "LastModified"], in: text) {
                 guard let key = object["Key"], let modified = object["LastModified"].flatMap(S3BlobStore.date), modified < cutoff else { continue }
                 let parts = key.dropFirst(location.listPrefix.count).split(separator: "/")
                 if parts.count == 3, parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit) { hashes.append(String(parts[2])) }
             }
+            if !hashes.isEmpty { try await page(hashes) }
             token = S3XML.values(of: "IsTruncated", in: text).first == "true" ? S3XML.values(of: "NextContinuationToken", in: text).first : nil
         } while token != nil
-        return hashes
     }
 
     func removeAbandonedWrites(now: Date) async throws -> Int {
         var query = [("uploads", "")]
         if !location.listPrefix.isEmpty { query.append(("prefix", location.listPrefix)) }
-        let response = try await client.send(.GET, key: nil, query: query)
-        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        let text = try await client.call(.GET, key: nil, query: query).body
         var aborted = 0
         for upload in S3XML.records(of: "Upload", fields: ["Key", "UploadId", "Initiated"], in: text) {
             guard let key = upload["Key"], let id = upload["UploadId"], let started = upload["Initiated"].flatMap(S3BlobStore.date),
                 started < now.addingTimeInterval(-abandonedUploadAge), !sending.withLock({ $0.contains(id) })
             else { continue }
-            _ = try await client.send(.DELETE, key: key, query: [("uploadId", id)], allowMissing: true)
+            _ = try await client.call(.DELETE, key: key, query: [("uploadId", id)], allowMissing: true)
             aborted += 1
         }
         return aborted
     }
 
     func ping() async throws {
-        _ = try await client.send(.HEAD, key: nil, deadline: .now() + .seconds(3))
+        _ = try await client.call(.HEAD, key: nil, deadline: .now() + .seconds(3))
     }
 
     /// S3's dates: `2026-12-03T05:32:30.000Z` (fractions optional).

@@ -40,8 +40,32 @@ struct S3Client: Sendable {
         signer = SigV4(credentials: credentials, region: location.region, service: "s3")
     }
 
+    /// A whole answer: status, headers, and the body (the S3 API's answers are small XML documents).
+    struct Answer: Sendable {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: String
+    }
+
+    /// Sends one request and reads its whole answer (a 2xx, or 404 when `allowMissing`); reading it
+    /// all lets the connection go back to the pool. `key` nil addresses the bucket itself.
+    /// - Throws: as `send`.
+    func call(
+        _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: Body = .empty,
+        payloadHash: String = SigV4.emptyPayloadHash, deadline: NIODeadline = .now() + .seconds(30), allowMissing: Bool = false
+    ) async throws -> Answer {
+        let response = try await send(
+            method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, deadline: deadline, allowMissing: allowMissing)
+        do {
+            let bytes = try await response.body.collect(upTo: 16 << 20)
+            return Answer(status: response.status, headers: response.headers, body: String(buffer: bytes))
+        } catch {
+            throw BlobStoreError.unavailable(detail: "\(method) \(key ?? "bucket"): the answer was cut off: \(error)")
+        }
+    }
+
     /// Sends one request and returns its answer with the body not yet read (a 2xx, or 404 when
-    /// `allowMissing`). `key` nil addresses the bucket itself.
+    /// `allowMissing`), for a body to stream. `key` nil addresses the bucket itself.
     /// - Throws: `BlobStoreError.refused` for 403 (and 404 without `allowMissing`), `.unavailable`
     ///   when the store does not answer or answers 5xx after the retries.
     func send(
