@@ -24,6 +24,8 @@ public struct AppDependencies: Sendable {
     let collector: BlobCollector
     /// Follows the logouts of other processes on the same database.
     let revocations: RevocationFeed
+    /// tus uploads waiting for their bytes in `DATA/uploads/`, and their expiry.
+    let resumableUploads: ResumableUploads
 
     /// Assembles the server over stores that are open: clears what stopped processes left in
     /// `tmp/`, runs the store's start-up housekeeping, and loads or creates the signing key.
@@ -43,6 +45,9 @@ public struct AppDependencies: Sendable {
         decoyHash = hasher.hash(UUID().uuidString)
         collector = BlobCollector(store: store, blobs: blobs, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
         revocations = RevocationFeed(store: store, logger: logger)
+        resumableUploads = ResumableUploads(
+            store: try ResumableUploadStore(directory: configuration.dataDirectory + "/uploads"), files: files,
+            expiry: configuration.uploadExpiry, sweepInterval: min(configuration.gcInterval, 60), now: store.now, logger: logger)
     }
 
     /// Opens the data directory and the stores the configuration names: creates the directory,
@@ -143,6 +148,8 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     NodesController(
         files: dependencies.files, uploads: UploadController(files: dependencies.files), content: ContentController(files: dependencies.files)
     ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    TusController(uploads: dependencies.resumableUploads, maxUpload: dependencies.configuration.maxUploadBytes)
+        .addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     table.load(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }
@@ -168,7 +175,7 @@ public func buildApplication(
             return MeteredHTTP1Channel(http1: http1)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [dependencies.collector, dependencies.revocations] as [any Service],
+        services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] as [any Service],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

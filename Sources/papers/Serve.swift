@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("gc-interval"), help: "How often unused content is collected: 30s, 10m (PAPERS_GC_INTERVAL). Default 10m.")
     var gcInterval: String?
 
+    @Option(name: .customLong("upload-expiry"), help: "How long an unfinished resumable upload waits for its bytes: 30m, 24h, 7d (PAPERS_UPLOAD_EXPIRY). Default 24h.")
+    var uploadExpiry: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -111,6 +114,9 @@ struct Serve: AsyncParsableCommand {
         }
         if let seconds = try parsed(gcInterval, "PAPERS_GC_INTERVAL", "gc-interval", like: "30s, 10m or 1h", ConfigValue.duration) {
             configuration.gcInterval = seconds
+        }
+        if let seconds = try parsed(uploadExpiry, "PAPERS_UPLOAD_EXPIRY", "upload-expiry", like: "30m, 24h or 7d", ConfigValue.duration) {
+            configuration.uploadExpiry = seconds
         }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }

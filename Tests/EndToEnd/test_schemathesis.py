@@ -20,6 +20,7 @@ past the end its 416.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -40,9 +41,14 @@ PASS_TIMEOUT = 150  # seconds per pass; a pass takes ~20-60 s on 2 cores with th
 
 # Loaded by schemathesis (the `hooks` key of the config file), not by pytest.
 HOOKS = r'''
+import base64
 import hashlib
+import uuid
 
 import schemathesis
+
+# tus bodies are raw bytes under their own media type.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 
 def _is_positive(case):
@@ -87,6 +93,22 @@ def map_case(context, case):
         else:
             headers["X-Content-SHA256"] = hashlib.sha256(content).hexdigest()
         case.headers = headers
+    if op in ("createUpload", "appendUpload"):
+        # A tus request the spec calls valid: a real name in the metadata (a pattern cannot say which
+        # names are good), a fresh one each time (no conflicts), and the body's real checksum.
+        headers = dict(case.headers or {})
+        content = _content(case.body)
+        if op == "createUpload":
+            name = f"tus-{uuid.uuid4().hex[:12]}.bin"
+            headers["Upload-Metadata"] = "filename " + base64.b64encode(name.encode()).decode()
+            if content is not None and int(headers.get("Upload-Length", "0")) < len(content):
+                headers["Upload-Length"] = str(len(content))
+        if "Upload-Checksum" in headers:
+            if content is None:
+                headers.pop("Upload-Checksum")
+            else:
+                headers["Upload-Checksum"] = "sha256 " + base64.b64encode(hashlib.sha256(content).digest()).decode()
+        case.headers = headers
     return case
 '''
 
@@ -128,6 +150,22 @@ def config_toml(user_id: str | None, logout_token: str | None, ids: dict, hooks_
         "[[operations]]",
         'include-operation-id-regex = "^(getContent|headContent)$"',
         f"checks.positive_data_acceptance.expected-statuses = {accepted(['416'])}",
+        "",
+        # tus: a valid Upload-Length past the limits is 413/507, a valid offset or body that is not the
+        # upload's is 409/413/460; a request without Tus-Resumable is 412 by the protocol.
+        "[[operations]]",
+        'include-operation-id-regex = "^(tusOptions|createUpload|headUpload|terminateUpload)$"',
+        f"checks.positive_data_acceptance.expected-statuses = {accepted(['410', '413', '423', '460', '507'])}",
+        f"checks.negative_data_rejection.expected-statuses = {rejected(['410', '412', '413', '423', '460', '507'])}",
+        "",
+        # A PATCH to a real upload at its real offset is accepted whatever unknown header schemathesis
+        # adds to make it "invalid" (RFC 9110 5.1: a recipient ignores unknown fields), so for it the
+        # rejection check also takes 204 (the CLI's --checks all overrides a per-operation
+        # `enabled = false`); its other negative cases are covered by test_tus.py.
+        "[[operations]]",
+        'include-operation-id = "appendUpload"',
+        f"checks.positive_data_acceptance.expected-statuses = {accepted(['410', '413', '423', '460', '507'])}",
+        f"checks.negative_data_rejection.expected-statuses = {rejected(['204', '410', '412', '413', '423', '460', '507'])}",
     ]
     if logout_token:
         # Logout revokes the token it comes with: give it its own, so the others stay valid.
@@ -140,6 +178,8 @@ def config_toml(user_id: str | None, logout_token: str | None, ids: dict, hooks_
             ("^deleteNode$", "file_id", ids["doomed_file"]),
             ("^(getFolder|editFolder)$", "folder_id", ids["folder"]),
             ("^deleteFolder$", "folder_id", ids["doomed_folder"]),
+            ("^(headUpload|appendUpload)$", "upload_id", ids["upload"]),
+            ("^terminateUpload$", "upload_id", ids["doomed_upload"]),
         ]:
             lines += ["", "[[operations]]", f"include-operation-id-regex = {json.dumps(regex)}",
                       f"parameters = {{ {json.dumps('path.' + param)} = {json.dumps(node)} }}"]
@@ -208,8 +248,15 @@ def test_schemathesis_against_the_spec(tmp_path_factory):
         doomed_folder = user.mkdir("Doomed")
         file = user.upload("hello.txt", b"Hello, Papers.\n", parent_id=folder["id"])
         doomed_file = user.upload("doomed.txt", b"bye\n")
+        uploads = []
+        for name in ("tus.bin", "doomed-tus.bin"):
+            r = user.session.post(user.url("uploads/"), headers={
+                "Tus-Resumable": "1.0.0", "Upload-Length": "1000000",
+                "Upload-Metadata": "filename " + base64.b64encode(name.encode()).decode()}, timeout=TIMEOUT)
+            assert r.status_code == 201, r.text
+            uploads.append(r.headers["Location"].rsplit("/", 1)[-1])
         ids = {"file": file["id"], "folder": folder["id"], "doomed_file": doomed_file["id"],
-               "doomed_folder": doomed_folder["id"]}
+               "doomed_folder": doomed_folder["id"], "upload": uploads[0], "doomed_upload": uploads[1]}
 
         failures = []
         times = {}

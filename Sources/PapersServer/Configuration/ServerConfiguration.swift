@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var gcGrace: TimeInterval = 3600
     /// Seconds between the collector's rounds.
     public var gcInterval: TimeInterval = 600
+    /// Seconds a resumable (tus) upload waits for its bytes before it is removed.
+    public var uploadExpiry: TimeInterval = 24 * 3600
     public var passwordRounds: Int = 600_000
     public var logLevel: Logger.Level = .info
 

@@ -142,6 +142,25 @@ struct FileService: Sendable {
         }
     }
 
+    /// A new file over content its owner already stores in one of their own files: an upload that
+    /// needs no bytes (tus's instant upload). `nil` when they store no such content (or it is being
+    /// removed): the bytes must be sent. Only the owner's own files count, so nobody learns whether
+    /// someone else stores a content.
+    /// - Throws: as `createFile`.
+    func createFileFromOwnContent(
+        ownerId: String, parentId: String?, name: String, mimeType: String, sha256: String, size: Int64, onConflict: OnConflict
+    ) async throws -> NodeRecord? {
+        guard try await store.ownsContent(userId: ownerId, sha256: sha256, size: size) else { return nil }
+        do {
+            return try await store.createFile(
+                ownerId: ownerId, parentId: parentId, name: name, mimeType: mimeType,
+                content: ContentReference(sha256: sha256, size: size, written: false), onConflict: onConflict
+            ).node
+        } catch StoreError.contentNotRecorded, StoreError.contentBeingRemoved {
+            return nil
+        }
+    }
+
     // MARK: Folders and edits
 
     /// Throws `.nodeNotFound`, `.notAFolder`, `.nameConflict`.

@@ -29,6 +29,8 @@ protocol MetadataStore: Sendable {
     func usedBytes(userId: String) async throws -> Int64
     /// Bytes the user may still add; `nil` without a quota.
     func quotaRemaining(userId: String) async throws -> Int64?
+    /// Whether one of the user's own files has this content (an upload of it needs no bytes).
+    func ownsContent(userId: String, sha256: String, size: Int64) async throws -> Bool
 
     // MARK: Tokens and login throttling
     func revokeToken(id: String, expiresAt: Date) async throws

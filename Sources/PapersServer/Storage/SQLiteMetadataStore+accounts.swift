@@ -63,6 +63,14 @@ extension SQLiteMetadataStore {
         }
     }
 
+    func ownsContent(userId: String, sha256: String, size: Int64) async throws -> Bool {
+        try reading { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM nodes WHERE sha256 = ? AND owner_id = ? AND size = ? LIMIT 1"),
+                arguments: [sha256, userId, size]) ?? false
+        }
+    }
+
     /// Bytes the user may still add; `nil` without a quota.
     func quotaRemaining(userId: String) async throws -> Int64? {
         try reading { db in try Self.quotaRemaining(db, userId: userId) }

@@ -67,6 +67,15 @@ extension PostgresMetadataStore {
         }
     }
 
+    func ownsContent(userId: String, sha256: String, size: Int64) async throws -> Bool {
+        let logger = self.logger
+        return try await withConnection { c in
+            try await !Self.rows(
+                c, "SELECT 1 FROM nodes WHERE sha256 = \(sha256) AND owner_id = \(userId) AND size = \(size) LIMIT 1", logger: logger
+            ).isEmpty
+        }
+    }
+
     func quotaRemaining(userId: String) async throws -> Int64? {
         let logger = self.logger
         return try await withConnection { c in try await Self.quotaRemaining(c, userId: userId, logger: logger) }

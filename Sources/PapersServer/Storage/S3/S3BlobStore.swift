@@ -104,7 +104,7 @@ final class S3BlobStore: BlobStore {
     private func uploadPart(_ index: Int, of content: FinishedBlob, key: String, uploadID: String) async throws -> String {
         let offset = Int64(index) * Self.partSize
         let length = min(Self.partSize, content.size - offset)
-        let hash = try await Self.sha256(of: content.temporaryPath, offset: offset, length: length)
+        let hash = try await FileRangeChunks.sha256(of: content.temporaryPath, offset: offset, length: length)
         let response = try await client.call(
             .PUT, key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)],
             body: .file(path: content.temporaryPath, offset: offset, length: length), payloadHash: hash, deadline: Self.deadline(for: length))
@@ -112,15 +112,6 @@ final class S3BlobStore: BlobStore {
             throw BlobStoreError.unavailable(detail: "PUT \(key) part \(index + 1): no ETag in the answer")
         }
         return etag
-    }
-
-    /// The hex SHA-256 of a range of a file, read in 1 MiB chunks on NIO's thread pool.
-    static func sha256(of path: String, offset: Int64, length: Int64) async throws -> String {
-        var hasher = SHA256()
-        for try await chunk in FileRangeChunks(path: path, offset: offset, length: length) {
-            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-        }
-        return SigV4.hex(hasher.finalize())
     }
 
     func open(_ sha256: String, range: Range<Int64>) async throws -> any BlobSource {

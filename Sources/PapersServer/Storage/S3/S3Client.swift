@@ -161,33 +161,3 @@ enum BlobStoreError: Error, Sendable, Equatable {
     /// The store refuses us: wrong credentials, no such bucket, no permission. `detail` is for the log.
     case refused(detail: String)
 }
-
-/// A range of a file as a request body: 1 MiB chunks read on NIO's thread pool as the request
-/// sends them (back-pressure from the socket keeps memory at a chunk or two).
-struct FileRangeChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let path: String
-    let offset: Int64
-    let length: Int64
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let path: String
-        var offset: Int64
-        let end: Int64
-        var reader: BlobReader?
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard offset < end else { return nil }
-            if reader == nil {
-                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-                guard descriptor >= 0 else { throw UploadError.disk("open", path) }
-                reader = BlobReader(descriptor: descriptor)
-            }
-            let chunk = try await reader!.read(at: offset, end: end)
-            offset += Int64(chunk.readableBytes)
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(path: path, offset: offset, end: offset + length) }
-}
