@@ -3,13 +3,19 @@ import PapersCore
 
 extension APIClient {
     /// Uploads a local file, streamed (never read whole into memory), into a folder (`nil`: the root).
-    /// The server's SHA-256 is checked against the bytes that were sent.
+    /// The server's SHA-256 is checked against the bytes that were sent. Files from
+    /// `resumable.threshold` on go in chunks that resume after failures (`uploadResumably`).
     /// - Throws: `ClientError.localIO` when the file cannot be read, `.integrity`, `.cancelled`, or the server's refusal.
     public func upload(
         file localPath: String, as name: String? = nil, into parentId: String?, onConflict: OnConflict = .fail, control: TransferControl? = nil
     ) async throws(ClientError) -> Node {
         let (descriptor, size) = try Self.openForReading(localPath)
         defer { close(descriptor) }
+        if let resumable, size >= resumable.threshold {
+            return try await uploadResumably(
+                descriptor: descriptor, size: size, localPath: localPath, name: name ?? (localPath as NSString).lastPathComponent,
+                into: parentId, onConflict: onConflict, settings: resumable, control: control)
+        }
         var query = ["name": name ?? (localPath as NSString).lastPathComponent, "on_conflict": onConflict.rawValue]
         if let parentId { query["parent_id"] = parentId }
         let transfer = CurlTransfer(

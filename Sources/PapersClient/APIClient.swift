@@ -21,6 +21,9 @@ public struct APIClient: Sendable {
     /// `http://host:port`, without a trailing slash.
     public let server: String
     public let credentials: Credentials?
+    /// How files from a size on are uploaded: in chunks that resume after a failure (tus); `nil`:
+    /// every file in one request.
+    public var resumable: ResumableSettings? = ResumableSettings()
 
     public init(server: String, credentials: Credentials? = nil) {
         var server = server.trimmingCharacters(in: .whitespaces)
@@ -31,7 +34,9 @@ public struct APIClient: Sendable {
     }
 
     public func with(_ credentials: Credentials?) -> APIClient {
-        APIClient(server: server, credentials: credentials)
+        var client = APIClient(server: server, credentials: credentials)
+        client.resumable = resumable
+        return client
     }
 
     // MARK: Accounts

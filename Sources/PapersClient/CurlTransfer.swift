@@ -13,6 +13,8 @@ struct CurlTransfer {
         case bytes([UInt8], contentType: String)
         /// Streams `size` bytes from an open file.
         case file(descriptor: Int32, size: Int64, contentType: String)
+        /// Streams `length` bytes of an open file from `offset` (a chunk of a resumable upload).
+        case fileRange(descriptor: Int32, offset: Int64, length: Int64, contentType: String)
     }
 
     enum Sink {
@@ -75,7 +77,7 @@ struct CurlTransfer {
             papers_curl_set_read_callback(handle, readCallback)
             papers_curl_set_pointer(handle, CURLOPT_READDATA, context)
             if method != "POST" { papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
-        case .file(_, let size, let contentType):
+        case .file(_, let size, let contentType), .fileRange(_, _, let size, let contentType):
             allHeaders.append("Content-Type: \(contentType)")
             papers_curl_set_long(handle, CURLOPT_POST, 1)
             papers_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size))
@@ -190,6 +192,20 @@ private let readCallback: papers_curl_data_callback = { buffer, size, count, con
             }
             return n
         }
+    case .fileRange(let descriptor, let offset, let length, _):
+        let wanted = min(capacity, Int(length) - state.sentOffset)
+        guard wanted > 0 else { return 0 }
+        while true {
+            let n = pread(descriptor, buffer, wanted, off_t(offset) + off_t(state.sentOffset))
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                state.failure = .localIO(
+                    message: n == 0 ? "the file being uploaded got shorter" : "cannot read the file being uploaded: \(String(cString: strerror(errno)))")
+                return papers_curl_read_abort()
+            }
+            state.sentOffset += n
+            return n
+        }
     }
 }
 
@@ -245,7 +261,10 @@ private let progressCallback: papers_curl_progress_callback = { context, downloa
     guard now - state.lastReport >= .milliseconds(100) else { return 0 }
     state.lastReport = now
     let isUpload: Bool
-    if case .file = state.body { isUpload = true } else { isUpload = false }
+    switch state.body {
+    case .file, .fileRange: isUpload = true
+    default: isUpload = false
+    }
     let bytes = Int64(isUpload ? uploaded : downloaded)
     let total = Int64(isUpload ? uploadTotal : downloadTotal)
     let elapsed = now - state.started

@@ -27,13 +27,22 @@ public struct TransferProgress: Sendable, Equatable {
 public final class TransferControl: Sendable {
     private let cancelled = Atomic<Bool>(false)
     let onProgress: (@Sendable (TransferProgress) -> Void)?
+    /// A transfer made of several exchanges (a resumable upload's chunks) gives each a control of
+    /// its own that is cancelled with the whole one's.
+    private let parent: TransferControl?
 
     public init(onProgress: (@Sendable (TransferProgress) -> Void)? = nil) {
         self.onProgress = onProgress
+        parent = nil
+    }
+
+    init(parent: TransferControl?, onProgress: (@Sendable (TransferProgress) -> Void)?) {
+        self.onProgress = onProgress
+        self.parent = parent
     }
 
     /// Stops the transfer as soon as libcurl next calls back (within a fraction of a second).
     public func cancel() { cancelled.store(true, ordering: .relaxed) }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || parent?.isCancelled == true }
 }

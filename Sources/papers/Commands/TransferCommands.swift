@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PapersClient
+import PapersServer
 import PapersCore
 
 struct Put: AsyncParsableCommand {
@@ -16,12 +17,17 @@ struct Put: AsyncParsableCommand {
     @Option(name: .customLong("on-conflict"), help: "When a file of that name is on the server: fail, skip, rename (keep both) or overwrite.")
     var onConflict = "fail"
     @Flag(help: "One JSON document: {\"uploaded\": [node, ...]}.") var json = false
+    @Flag(name: .customLong("no-resume"), help: "Start big files over instead of resuming an upload an earlier run left.")
+    var noResume = false
+    @Option(name: .customLong("chunked-from"), help: "Files from this size on go in resumable chunks: 16M (default), 1G; 0 for every file.")
+    var chunkedFrom: String?
     @OptionGroup var options: ClientOptions
     @Argument(help: "Local files or folders, then the remote destination.") var paths: [String] = []
 
     func validate() throws {
         guard paths.count >= 2 else { throw ValidationError("give at least one local path and a remote destination") }
         guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
+        if let chunkedFrom, ConfigValue.size(chunkedFrom) == nil { throw ValidationError("--chunked-from must look like 16M, 1G or 0, not \(chunkedFrom)") }
     }
 
     struct Output: Encodable { var uploaded: [Node] }
@@ -41,7 +47,12 @@ struct Put: AsyncParsableCommand {
                 }
             }
             let context = try ClientContext.load()
-            let client = context.client
+            var client = context.client
+            if noResume {
+                // Unfinished uploads of these files are left alone; new ones are not recorded.
+                client.resumable?.records = nil
+            }
+            if let chunkedFrom, let size = ConfigValue.size(chunkedFrom) { client.resumable?.threshold = size }
             let target = RemotePath(paths.last!)
             var uploaded: [Node] = []
             let found = try await client.lookup(target)
