@@ -63,7 +63,7 @@ import Testing
 
     @Test func aBodyIsSignedByItsHash() {
         let body = "Param1=value1"
-        let hash = SigV4.hex(SHA256.hash(data: Data(body.utf8)))
+        let hash = HexDigest.string(SHA256.hash(data: Data(body.utf8)))
         let request = SigV4.Request(
             method: "POST", encodedPath: "/", query: [],
             headers: Self.suiteHeaders + [("Content-Type", "application/x-www-form-urlencoded")], payloadHash: hash)
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func s3PutObjectWithAnEncodedKey() {
-        let hash = SigV4.hex(SHA256.hash(data: Data("Welcome to Amazon S3.".utf8)))
+        let hash = HexDigest.string(SHA256.hash(data: Data("Welcome to Amazon S3.".utf8)))
         #expect(hash == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072")
         #expect(SigV4.encodePath("/test$file.text") == "/test%24file.text")
         let request = SigV4.Request(

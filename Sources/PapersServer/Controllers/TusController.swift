@@ -148,8 +148,6 @@ struct TusController {
             return APIError(.contentTooLarge, code: "payload_too_large", message: "This upload has \(length) bytes; the body goes past them.")
         case .checksumMismatch:
             return APIError(checksumMismatchStatus, code: "checksum_mismatch", message: "The chunk does not match its Upload-Checksum; it was dropped.")
-        case .alreadyComplete:
-            return APIError(.conflict, code: "offset_mismatch", message: "This upload is complete.")
         case .interrupted:
             return APIError(
                 .badRequest, code: "upload_interrupted", message: "The body was cut off; ask for the offset (HEAD) and send the rest.",

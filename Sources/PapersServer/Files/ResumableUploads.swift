@@ -171,7 +171,7 @@ final class ResumableUploads: Service, Sendable {
         do {
             let running = hashes.withLock { $0.removeValue(forKey: upload.id) }
             let sha256 =
-                if let running, running.offset == upload.length { SigV4.hex(running.sha.finalize()) } else {
+                if let running, running.offset == upload.length { HexDigest.string(running.sha.finalize()) } else {
                     try await FileRangeChunks.sha256(of: path, offset: 0, length: upload.length)
                 }
             if let expected = upload.sha256, expected != sha256 { throw UploadError.checksumMismatch(expected: expected, actual: sha256) }

@@ -41,6 +41,6 @@ extension FileRangeChunks {
         for try await chunk in FileRangeChunks(path: path, offset: offset, length: length) {
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
         }
-        return SigV4.hex(hasher.finalize())
+        return HexDigest.string(hasher.finalize())
     }
 }

@@ -61,9 +61,9 @@ final class StreamHasher: @unchecked Sendable {
 
     /// The hash of everything given to `update`, as lowercase hex.
     func digest() async -> String {
-        guard inBackground else { return Self.hex(sha.finalize()) }
+        guard inBackground else { return HexDigest.string(sha.finalize()) }
         return await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: Self.hex(self.sha.finalize())) }
+            queue.async { continuation.resume(returning: HexDigest.string(self.sha.finalize())) }
         }
     }
 
@@ -77,15 +77,4 @@ final class StreamHasher: @unchecked Sendable {
         waiter?.resume()
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

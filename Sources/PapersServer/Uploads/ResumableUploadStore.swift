@@ -196,8 +196,6 @@ enum ResumableUploadError: Error, Sendable, Equatable {
     case tooLong(length: Int64)
     /// `Upload-Checksum` did not match the chunk; the chunk was dropped.
     case checksumMismatch
-    /// The upload is complete; nothing more can be appended.
-    case alreadyComplete
     /// The body was cut off (the bytes that arrived are kept unless a checksum was promised).
     case interrupted
 }

@@ -89,7 +89,7 @@ final class S3BlobStore: BlobStore {
             let body = ByteBuffer(string: S3XML.completion(etags))
             let done = try await client.call(
                 .POST, key: key, query: [("uploadId", uploadID)], headers: [("content-type", "application/xml")], body: .bytes(body),
-                payloadHash: SigV4.hex(SHA256.hash(data: Data(buffer: body))), deadline: .now() + .seconds(120))
+                payloadHash: HexDigest.string(SHA256.hash(data: Data(buffer: body))), deadline: .now() + .seconds(120))
             // The completion's errors may come in a 200 answer's body.
             if done.body.contains("<Error>") {
                 throw BlobStoreError.unavailable(detail: "completing \(key): \(S3Client.errorCode(ByteBuffer(string: done.body)))")

@@ -41,8 +41,8 @@ struct SigV4 {
         let (canonical, signedHeaders) = Self.canonicalRequest(request)
         let (day, stamp) = Self.timestamp(date)
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Data(canonical.utf8)))].joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: day)))
+        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, HexDigest.string(SHA256.hash(data: Data(canonical.utf8)))].joined(separator: "\n")
+        let signature = HexDigest.string(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: day)))
         return "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
     }
 
@@ -111,9 +111,6 @@ struct SigV4 {
         return (day, day + String(format: "T%02d%02d%02dZ", c.hour!, c.minute!, c.second!))
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
 }
 
 extension String {
