@@ -138,15 +138,20 @@ extension APIClient {
 
     /// The hex SHA-256 of an open file's first `size` bytes.
     static func sha256(of descriptor: Int32, size: Int64) throws(ClientError) -> String {
+        CurlTransfer.hex(try hasher(of: descriptor, size: size).finalize())
+    }
+
+    /// A SHA-256 fed with an open file's first `size` bytes.
+    static func hasher(of descriptor: Int32, size: Int64) throws(ClientError) -> SHA256 {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
         while offset < size {
             let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, min($0.count, Int(size - offset)), off_t(offset)) }
-            guard n > 0 else { throw .localIO(message: "cannot read the uploaded file again: \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw .localIO(message: "cannot read the file again: \(String(cString: strerror(errno)))") }
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             offset += Int64(n)
         }
-        return CurlTransfer.hex(hasher.finalize())
+        return hasher
     }
 }

@@ -43,45 +43,6 @@ extension APIClient {
         return node
     }
 
-    /// Downloads a file to `localPath`: streamed into a temporary file beside it, renamed into place
-    /// only when complete and its SHA-256 matches the node's. Nothing is left behind on failure.
-    /// - Throws: `ClientError.localIO`, `.integrity`, `.cancelled`, `.network`, or the server's refusal.
-    public func download(_ node: Node, to localPath: String, control: TransferControl? = nil) async throws(ClientError) {
-        let directory = (localPath as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((localPath as NSString).lastPathComponent).papers-\(UUID().uuidString.prefix(8)).part"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw .localIO(message: "cannot write in \(directory.isEmpty ? "." : directory): \(String(cString: strerror(errno)))")
-        }
-        var kept = false
-        defer {
-            if !kept { unlink(temporary) }
-        }
-        do {
-            try await download(node, into: descriptor, control: control)
-        } catch {
-            close(descriptor)
-            throw error
-        }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard synced, rename(temporary, localPath) == 0 else {
-            throw .localIO(message: "cannot save \(localPath): \(String(cString: strerror(errno)))")
-        }
-        kept = true
-    }
-
-    /// Streams a file's content into an open descriptor (stdout for `papers get - `) and checks its SHA-256.
-    public func download(_ node: Node, into descriptor: Int32, control: TransferControl? = nil) async throws(ClientError) {
-        let transfer = CurlTransfer(method: "GET", url: try url(try userPath("/files/\(node.id)/content")), sink: .file(descriptor: descriptor))
-        let result = try await exchange(transfer, control: control)
-        guard result.receivedSHA256 == node.sha256, result.receivedBytes == node.size else {
-            throw .integrity(
-                message: "\(node.name): received \(result.receivedBytes) bytes with SHA-256 \(result.receivedSHA256 ?? "-"), expected \(node.size) bytes with \(node.sha256 ?? "-")"
-            )
-        }
-    }
-
     static func openForReading(_ path: String) throws(ClientError) -> (Int32, Int64) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .localIO(message: "cannot read \(path): \(String(cString: strerror(errno)))") }

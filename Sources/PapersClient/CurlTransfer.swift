@@ -19,8 +19,16 @@ struct CurlTransfer {
 
     enum Sink {
         case memory
-        /// A 2xx response body is written here; an error body still goes to memory.
-        case file(descriptor: Int32)
+        /// A 2xx response body is written here; an error body still goes to memory. With `prefix`,
+        /// the file already holds the content's first bytes and a 206 goes on after them; a 200 (the
+        /// content changed, `If-Range` did not match) empties the file first.
+        case file(descriptor: Int32, prefix: Prefix? = nil)
+    }
+
+    /// The bytes a download already has: how many, and their SHA-256 so far.
+    struct Prefix {
+        var bytes: Int64
+        var hasher: SHA256
     }
 
     struct Result {
@@ -29,8 +37,9 @@ struct CurlTransfer {
         var body: [UInt8]
         /// SHA-256 (hex) of the request body sent, for file bodies.
         var sentSHA256: String?
-        /// SHA-256 (hex) of the bytes written to a file sink.
+        /// SHA-256 (hex) of the content in a file sink (its prefix included).
         var receivedSHA256: String?
+        /// The bytes of content in a file sink (its prefix included).
         var receivedBytes: Int64
     }
 
@@ -142,7 +151,18 @@ private final class TransferState {
         self.body = body
         self.sink = sink
         self.control = control
+        if case .file(_, let prefix?) = sink {
+            fileHasher = prefix.hasher
+            fileBytes = prefix.bytes
+            prefixBytes = prefix.bytes
+            hasPrefix = true
+        }
     }
+
+    /// A download that resumes after a prefix and gets the whole content (200) starts over.
+    var hasPrefix = false
+    /// Bytes the file sink had before this exchange (progress counts them as done).
+    var prefixBytes: Int64 = 0
 
     /// The response status, read once the headers are in.
     var responseStatus: Int {
@@ -214,7 +234,19 @@ private let writeCallback: papers_curl_data_callback = { buffer, size, count, co
     let n = size * count
     guard let buffer, n > 0 else { return n }
     let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
-    if case .file(let descriptor) = state.sink, (200..<300).contains(state.responseStatus) {
+    if case .file(let descriptor, _) = state.sink, (200..<300).contains(state.responseStatus) {
+        if state.hasPrefix {
+            state.hasPrefix = false
+            if state.responseStatus == 200 {
+                guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
+                    state.failure = .localIO(message: "cannot start the download over: \(String(cString: strerror(errno)))")
+                    return 0
+                }
+                state.fileHasher = SHA256()
+                state.fileBytes = 0
+                state.prefixBytes = 0
+            }
+        }
         state.fileHasher.update(bufferPointer: bytes)
         var offset = 0
         while offset < n {
@@ -265,10 +297,12 @@ private let progressCallback: papers_curl_progress_callback = { context, downloa
     case .file, .fileRange: isUpload = true
     default: isUpload = false
     }
-    let bytes = Int64(isUpload ? uploaded : downloaded)
+    let moved = Int64(isUpload ? uploaded : downloaded)
     let total = Int64(isUpload ? uploadTotal : downloadTotal)
+    let done = isUpload ? 0 : state.prefixBytes
     let elapsed = now - state.started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    onProgress(TransferProgress(bytes: bytes, total: total > 0 ? total : nil, bytesPerSecond: seconds > 0 ? Double(bytes) / seconds : 0))
+    onProgress(
+        TransferProgress(bytes: done + moved, total: total > 0 ? done + total : nil, bytesPerSecond: seconds > 0 ? Double(moved) / seconds : 0))
     return 0
 }

@@ -1,11 +1,14 @@
 import Foundation
 
-/// Unfinished resumable uploads, remembered so that the same `papers put` (or the TUI) later goes on
-/// where it stopped — after Ctrl-C, a crash, a dropped link: `$XDG_STATE_HOME/papers/transfers.json`
-/// (else `~/.local/state/papers/transfers.json`, mode 0600). An upload is keyed by the server, the
-/// account, the local file's absolute path, size and modification time, and where it goes: a file
-/// that changed since starts over. Read and written under an exclusive `flock`, so several clients
-/// at once never lose each other's entries.
+/// Unfinished big transfers, remembered so that the same `papers put` or `papers get` (or the TUI)
+/// later goes on where it stopped — after Ctrl-C, a crash, a dropped link:
+/// `$XDG_STATE_HOME/papers/transfers.json` (else `~/.local/state/papers/transfers.json`, mode 0600).
+/// An upload is keyed by the server, the account, the local file's absolute path, size and
+/// modification time, and where it goes: a file that changed since starts over. A download is keyed
+/// by the server, the account, the node and the local path, and remembers the content it was
+/// fetching (SHA-256 and etag): its `NAME.part` is kept only while the node still has that content.
+/// Read and written under an exclusive `flock`, so several clients at once never lose each other's
+/// entries.
 public struct TransferRecords: Sendable {
     public let path: String
 
@@ -48,8 +51,45 @@ public struct TransferRecords: Sendable {
         }
     }
 
-    private struct File: Codable {
+    /// One unfinished download: its bytes so far are in `partPath`.
+    public struct Download: Codable, Sendable, Equatable {
+        public var server: String
+        public var userId: String
+        public var nodeId: String
+        /// The absolute path the file gets when complete.
+        public var localPath: String
+        /// The absolute path of the file holding the bytes so far (`NAME.part` unless that was taken).
+        public var partPath: String
+        /// The content being fetched: a node whose SHA-256 differs now starts over.
+        public var sha256: String
+        public var size: Int64
+        /// The node's etag when the download started (sent in `If-Range`).
+        public var etag: String
+
+        enum CodingKeys: String, CodingKey {
+            case server, sha256, size, etag
+            case userId = "user_id"
+            case nodeId = "node_id"
+            case localPath = "local_path"
+            case partPath = "part_path"
+        }
+
+        func matches(_ other: Download) -> Bool {
+            server == other.server && userId == other.userId && nodeId == other.nodeId && localPath == other.localPath
+        }
+    }
+
+    private struct File: Codable, Equatable {
         var uploads: [Upload] = []
+        var downloads: [Download] = []
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            uploads = try container.decodeIfPresent([Upload].self, forKey: .uploads) ?? []
+            downloads = try container.decodeIfPresent([Download].self, forKey: .downloads) ?? []
+        }
     }
 
     /// The recorded upload of this file to this place, if any.
@@ -69,6 +109,30 @@ public struct TransferRecords: Sendable {
     /// Forgets an upload (done, or abandoned by the server).
     public func remove(uploadPath: String) {
         try? locked { file in file.uploads.removeAll { $0.uploadPath == uploadPath } }
+    }
+
+    /// The recorded download of this node to this path, if any.
+    public func download(matching key: Download) -> Download? {
+        (try? locked { file in file.downloads.first { $0.matches(key) } }) ?? nil
+    }
+
+    /// Records a download (replacing one of the same node to the same path).
+    /// - Throws: `ClientError.localIO` when the file cannot be written.
+    public func save(_ download: Download) throws(ClientError) {
+        try locked { file in
+            file.downloads.removeAll { $0.matches(download) }
+            file.downloads.append(download)
+        }
+    }
+
+    /// Forgets a download (complete, or its part given up).
+    public func remove(_ download: Download) {
+        try? locked { file in file.downloads.removeAll { $0.matches(download) } }
+    }
+
+    /// Every unfinished upload and download recorded (the TUI offers them again at start).
+    public func all() -> (uploads: [Upload], downloads: [Download]) {
+        (try? locked { file in (file.uploads, file.downloads) }) ?? ([], [])
     }
 
     /// Runs `body` on the file's contents under an exclusive lock, and writes them back if changed.
@@ -91,9 +155,9 @@ public struct TransferRecords: Sendable {
             data.append(contentsOf: buffer[0..<n])
         }
         var file = (try? JSONDecoder().decode(File.self, from: data)) ?? File()
-        let before = file.uploads
+        let before = file
         let result = body(&file)
-        if file.uploads != before {
+        if file != before {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             guard let bytes = try? encoder.encode(file) else { return result }

@@ -1,7 +1,9 @@
-"""`papers put` of big files through tus (issue 14, client side): chunks retried with backoff after a cut
-connection and resumed from the server's offset, and an upload stopped mid-way (the process killed)
-resumed by the next `papers put` of the same file from the record in $XDG_STATE_HOME/papers/transfers.json.
-A fault-injecting TCP relay between the CLI and the server cuts connections and counts the bytes."""
+"""Resumable transfers in the CLI (issue 14, client side). `papers put` of big files through tus: chunks
+retried with backoff after a cut connection and resumed from the server's offset, and an upload stopped
+mid-way (the process killed) resumed by the next `papers put` of the same file from the record in
+$XDG_STATE_HOME/papers/transfers.json. `papers get`: retried after cuts with Range + If-Range, a killed
+download's NAME.part resumed by the next get, and started over when the content changed meanwhile. A
+fault-injecting TCP relay between the CLI and the server cuts connections and counts the bytes."""
 
 from __future__ import annotations
 
@@ -9,105 +11,22 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 
-from conftest import MiB, PAPERS_BIN, register, unique_email, wait_until
+import pytest
+
+from conftest import MiB, PAPERS_BIN, file_sha256, register, unique_email, wait_until
+from relay import Relay
 from test_cli import Cli
 
 
-class FaultyRelay:
-    """Relays loopback TCP to the server; cuts the connection carrying the request that takes the
-    client-to-server byte count past each of `cuts_at`, and can slow the client's bytes down."""
-
-    def __init__(self, target_port: int, cuts_at: list[int] = (), bytes_per_second: float = 0):
-        self.target = ("127.0.0.1", target_port)
-        self.cuts_at = sorted(cuts_at)
-        self.bytes_per_second = bytes_per_second
-        self.sent = 0
-        self.cuts = 0
-        self.lock = threading.Lock()
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def close(self):
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._down, args=(upstream, client), daemon=True).start()
-
-    def _up(self, client, upstream):
-        try:
-            while True:
-                data = client.recv(64 << 10)
-                if not data:
-                    break
-                cut = False
-                with self.lock:
-                    self.sent += len(data)
-                    if self.cuts_at and self.sent >= self.cuts_at[0]:
-                        self.cuts_at.pop(0)
-                        self.cuts += 1
-                        cut = True
-                if cut:
-                    # shutdown first: close alone leaves a socket another thread is reading from open.
-                    for s in (client, upstream):
-                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                        s.shutdown(socket.SHUT_RDWR)
-                        s.close()
-                    return
-                upstream.sendall(data)
-                if self.bytes_per_second:
-                    time.sleep(len(data) / self.bytes_per_second)
-        except OSError:
-            pass
-        finally:
-            for s in (client, upstream):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    @staticmethod
-    def _down(upstream, client):
-        try:
-            while True:
-                data = upstream.recv(64 << 10)
-                if not data:
-                    break
-                client.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                client.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+# The client's logic is the same whatever the server keeps its metadata in (test_tus.py covers the
+# server on both backends): once, in the SQLite pass.
+pytestmark = pytest.mark.sqlite_only
 
 
-def account_through(relay: FaultyRelay, server, tmp_path: Path) -> Cli:
+def account_through(relay: Relay, server, tmp_path: Path) -> Cli:
     cli = Cli(tmp_path / "cli", relay.url)
     email = unique_email()
     assert register(server, email).status_code == 201
@@ -126,13 +45,13 @@ def big_file(path: Path, size: int) -> str:
     return h.hexdigest()
 
 
-def records(cli: Cli) -> list:
+def records(cli: Cli, kind: str = "uploads") -> list:
     path = cli.home / ".local" / "state" / "papers" / "transfers.json"
-    return json.loads(path.read_text())["uploads"] if path.exists() else []
+    return json.loads(path.read_text()).get(kind, []) if path.exists() else []
 
 
 def test_put_of_200_mib_through_five_cuts_finishes_whole(module_server, tmp_path):
-    relay = FaultyRelay(module_server.port, cuts_at=[30 * MiB, 60 * MiB, 95 * MiB, 130 * MiB, 170 * MiB])
+    relay = Relay(module_server.port, up_cuts_at=[30 * MiB, 60 * MiB, 95 * MiB, 130 * MiB, 170 * MiB])
     try:
         cli = account_through(relay, module_server, tmp_path)
         local = tmp_path / "big.bin"
@@ -154,7 +73,7 @@ def test_put_of_200_mib_through_five_cuts_finishes_whole(module_server, tmp_path
 
 
 def test_a_killed_put_is_resumed_by_the_next_one(module_server, tmp_path):
-    relay = FaultyRelay(module_server.port, bytes_per_second=20 * MiB)
+    relay = Relay(module_server.port, up_bytes_per_second=20 * MiB)
     try:
         cli = account_through(relay, module_server, tmp_path)
         local = tmp_path / "resume.bin"
@@ -166,7 +85,7 @@ def test_a_killed_put_is_resumed_by_the_next_one(module_server, tmp_path):
         proc.wait(timeout=30)
         recorded = records(cli)
         assert len(recorded) == 1 and recorded[0]["local_path"] == str(local) and recorded[0]["name"] == "resume.bin"
-        relay.bytes_per_second = 0
+        relay.up_bytes_per_second = 0
         before = relay.sent
         cli.ok("put", "-q", "--chunked-from", "1M", local, "/resume.bin", timeout=300)
         resumed = relay.sent - before
@@ -175,18 +94,108 @@ def test_a_killed_put_is_resumed_by_the_next_one(module_server, tmp_path):
         assert node["sha256"] == sha
         assert records(cli) == []
         # --no-resume starts over: a new run after another kill sends the whole file again.
-        relay.bytes_per_second = 20 * MiB
+        relay.up_bytes_per_second = 20 * MiB
         proc = subprocess.Popen([PAPERS_BIN, "put", "-q", "--chunked-from", "1M", str(local), "/again.bin"], env=cli.env(),
                                 cwd=cli.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         start = relay.sent
         assert wait_until(lambda: relay.sent - start > 40 * MiB, timeout=60)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        relay.bytes_per_second = 0
+        relay.up_bytes_per_second = 0
         before = relay.sent
         cli.ok("put", "-q", "--no-resume", "--chunked-from", "1M", local, "/again.bin", timeout=300)
         assert relay.sent - before >= 96 * MiB
         r = cli.run("put", "--chunked-from", "lots", local, "/x.bin")
         assert r.returncode == 1 and b"--chunked-from must look like" in r.stderr_bytes, r
+    finally:
+        relay.close()
+
+
+def upload_file(user, path: Path, name: str) -> dict:
+    with open(path, "rb") as f:
+        r = user.upload_raw(name, f, timeout=300)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_get_of_200_mib_through_five_cuts_finishes_whole(module_server, tmp_path):
+    relay = Relay(module_server.port, down_cuts_at=[30 * MiB, 60 * MiB, 95 * MiB, 130 * MiB, 170 * MiB])
+    try:
+        cli = account_through(relay, module_server, tmp_path)
+        source = tmp_path / "source.bin"
+        sha = big_file(source, 200 * MiB)
+        upload_file(cli.api_user(module_server), source, "big.bin")
+        before = relay.received
+        out = tmp_path / "out"
+        out.mkdir()
+        cli.ok("get", "-q", "/big.bin", out / "big.bin", timeout=600)
+        assert relay.cuts == 5
+        received = relay.received - before
+        assert received < 1.3 * 200 * MiB, f"received {received / MiB:.0f} MiB for a 200 MiB file through 5 cuts"
+        assert file_sha256(out / "big.bin") == sha
+        assert sorted(p.name for p in out.iterdir()) == ["big.bin"], "a part file was left behind"
+        assert records(cli, "downloads") == []
+    finally:
+        relay.close()
+
+
+def test_a_killed_get_is_resumed_and_a_changed_file_starts_over(module_server, tmp_path):
+    relay = Relay(module_server.port, down_bytes_per_second=20 * MiB)
+    try:
+        cli = account_through(relay, module_server, tmp_path)
+        user = cli.api_user(module_server)
+        source = tmp_path / "source.bin"
+        sha = big_file(source, 96 * MiB)
+        node = upload_file(user, source, "resume.bin")
+        out = tmp_path / "out"
+        out.mkdir()
+
+        def killed_get(target: Path):
+            proc = subprocess.Popen([PAPERS_BIN, "get", "-q", "/resume.bin", str(target)], env=cli.env(), cwd=cli.root,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            start = relay.received
+            assert wait_until(lambda: relay.received - start > 40 * MiB, timeout=60)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+
+        # Killed mid-way: NAME.part stays, recorded; the next get sends for the rest only.
+        killed_get(out / "resume.bin")
+        part = out / "resume.bin.part"
+        assert part.exists() and part.stat().st_size > 20 * MiB and not (out / "resume.bin").exists()
+        recorded = records(cli, "downloads")
+        assert len(recorded) == 1 and recorded[0]["local_path"] == str(out / "resume.bin"), recorded
+        assert recorded[0]["part_path"] == str(part) and recorded[0]["sha256"] == sha
+        relay.down_bytes_per_second = 0
+        before = relay.received
+        cli.ok("get", "-q", "/resume.bin", out / "resume.bin", timeout=300)
+        resumed = relay.received - before
+        assert resumed < 70 * MiB, f"the second run received {resumed / MiB:.0f} MiB of a 96 MiB file"
+        assert file_sha256(out / "resume.bin") == sha
+        assert not part.exists() and records(cli, "downloads") == []
+
+        # Killed again, then the file's content replaced on the server: the next get starts over
+        # and gets the new content whole.
+        relay.down_bytes_per_second = 20 * MiB
+        killed_get(out / "changed.bin")
+        assert (out / "changed.bin.part").exists()
+        replacement = tmp_path / "replacement.bin"
+        new_sha = big_file(replacement, 96 * MiB)
+        with open(replacement, "rb") as f:
+            r = user.session.put(user.url(f"files/{node['id']}"), data=f, headers={"Content-Type": "application/octet-stream"},
+                                 timeout=300)
+        assert r.status_code == 200 and r.json()["sha256"] == new_sha, r.text
+        relay.down_bytes_per_second = 0
+        before = relay.received
+        cli.ok("get", "-q", "/resume.bin", out / "changed.bin", timeout=300)
+        assert relay.received - before >= 96 * MiB
+        assert file_sha256(out / "changed.bin") == new_sha
+        assert not (out / "changed.bin.part").exists() and records(cli, "downloads") == []
+
+        # A file of the part's name that papers did not make is never touched.
+        (out / "mine.bin.part").write_bytes(b"my own file")
+        cli.ok("get", "-q", "/resume.bin", out / "mine.bin", timeout=300)
+        assert (out / "mine.bin.part").read_bytes() == b"my own file"
+        assert file_sha256(out / "mine.bin") == new_sha
+        assert sorted(p.name for p in out.iterdir()) == ["changed.bin", "mine.bin", "mine.bin.part", "resume.bin"]
     finally:
         relay.close()

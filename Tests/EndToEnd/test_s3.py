@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from relay import Relay
 from conftest import TIMEOUT, CountingStream, MiB, Server, User, assert_error, files_under, new_user, wait_until
 
 pytestmark = pytest.mark.postgres_only
@@ -92,85 +92,6 @@ def download_sha(user: User, node_id: str, headers=None) -> tuple[int, str, int]
             h.update(block)
             n += len(block)
         return r.status_code, h.hexdigest(), n
-
-
-class Proxy:
-    """A TCP relay in front of the S3 server that a test can take down (listener closed, every
-    relayed connection reset) and bring back on the same port: the S3 server going away and
-    returning, without losing what moto holds in memory."""
-
-    def __init__(self, target_port: int):
-        self.target = ("127.0.0.1", target_port)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.listener = None
-        self.connections: list[socket.socket] = []
-        self.lock = threading.Lock()
-        self.accepted = 0
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
-        self.listener.listen(64)
-        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
-
-    def stop(self) -> None:
-        listener, self.listener = self.listener, None
-        if listener:
-            # shutdown wakes the thread blocked in accept (close alone would leave the port listening).
-            try:
-                listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            listener.close()
-        with self.lock:
-            for c in self.connections:
-                try:
-                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    c.close()
-                except OSError:
-                    pass
-            self.connections.clear()
-
-    def _accept(self, listener) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.connections += [client, upstream]
-                self.accepted += 1
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink) -> None:
-        try:
-            while True:
-                data = source.recv(1 << 16)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 # --------------------------------------------------------------------------- content round trips
@@ -303,9 +224,8 @@ def test_wrong_credentials_or_a_missing_bucket_stop_the_start_with_one_line(tmp_
 
 @pytest.mark.timeout(300)
 def test_the_store_going_away_is_503_and_nothing_half_stored_and_back_it_works(tmp_path, s3, bucket):
-    proxy = Proxy(int(ENDPOINT.rsplit(":", 1)[1]))
-    proxy.start()
-    server = s3_server(tmp_path, bucket, endpoint=proxy.endpoint, query="&abort-incomplete-after=1s").start()
+    proxy = Relay(int(ENDPOINT.rsplit(":", 1)[1]))
+    server = s3_server(tmp_path, bucket, endpoint=proxy.url, query="&abort-incomplete-after=1s").start()
     try:
         user = new_user(server)
         kept = user.upload("kept.bin", os.urandom(1024))
@@ -394,9 +314,8 @@ def test_moving_a_blob_folder_into_a_bucket_is_a_plain_copy(tmp_path, s3, bucket
 
 
 def test_a_download_cut_off_between_papers_and_the_store_carries_on_where_it_stopped(tmp_path, s3, bucket):
-    proxy = Proxy(int(ENDPOINT.rsplit(":", 1)[1]))
-    proxy.start()
-    server = s3_server(tmp_path, bucket, endpoint=proxy.endpoint).start()
+    proxy = Relay(int(ENDPOINT.rsplit(":", 1)[1]))
+    server = s3_server(tmp_path, bucket, endpoint=proxy.url).start()
     try:
         user = new_user(server)
         data = os.urandom(64 * MiB)
