@@ -36,7 +36,8 @@ public final class TransferControl: Sendable {
         parent = nil
     }
 
-    init(parent: TransferControl?, onProgress: (@Sendable (TransferProgress) -> Void)?) {
+    /// A control cancelled with `parent` (one file of a transfer of several).
+    public init(parent: TransferControl?, onProgress: (@Sendable (TransferProgress) -> Void)?) {
         self.onProgress = onProgress
         self.parent = parent
     }

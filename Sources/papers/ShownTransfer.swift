@@ -19,8 +19,8 @@ final class ShownTransfer: Sendable {
 
     var events: TreeTransfer.Events {
         TreeTransfer.Events(
-            fileStarting: { [self] name in
-                let next = ProgressBar(label: name, quiet: quiet)
+            fileStarting: { [self] file in
+                let next = ProgressBar(label: file.name, quiet: quiet)
                 bar.withLock { $0 = next }
                 return next.control()
             },

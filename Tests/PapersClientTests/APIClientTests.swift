@@ -155,12 +155,41 @@ import Testing
         #expect(try await client.listPage(parentId: nil).items.isEmpty)
     }
 
-    @Test func cancelMidDownloadLeavesNoPartialFile() async throws {
+    @Test func aCancelledBigDownloadKeepsItsPartAndTheNextOneGoesOn() async throws {
         let server = try ServerProcess()
         defer { server.stop() }
         let scratch = try Scratch()
         defer { scratch.remove() }
         let client = try await server.loggedInClient()
+        let node = try await client.upload(file: try scratch.bigFile("big.bin", size: 128 << 20), into: nil)
+        let downloads = try Scratch()
+        defer { downloads.remove() }
+        let target = downloads.path + "/big.bin"
+        let control = TransferControl()
+        let task = Task { try await client.download(node, to: target, control: control) }
+        while (try? FileManager.default.attributesOfItem(atPath: target + ".part")[.size] as? Int ?? 0) ?? 0 < 1 << 20 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        control.cancel()
+        let result = await task.result
+        guard case .failure = result else { return }  // it beat the cancel: nothing more to check
+        #expect(downloads.entries() == ["big.bin.part"], "nothing under the final name, the part kept")
+        let kept = try #require(FileManager.default.attributesOfItem(atPath: target + ".part")[.size] as? Int)
+        #expect(kept > 0 && kept < 128 << 20)
+        #expect(client.resumable?.records?.all().downloads.map(\.nodeId) == [node.id])
+        try await client.download(node, to: target)
+        #expect(try sha256File(target) == node.sha256)
+        #expect(downloads.entries() == ["big.bin"])
+        #expect(client.resumable?.records?.all().downloads.isEmpty == true)
+    }
+
+    @Test func aCancelledSmallDownloadLeavesNothing() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var client = try await server.loggedInClient()
+        client.resumable?.threshold = 1 << 40  // every file is "small": nothing recorded
         let node = try await client.upload(file: try scratch.bigFile("big.bin", size: 128 << 20), into: nil)
         let downloads = try Scratch()
         defer { downloads.remove() }
@@ -173,11 +202,12 @@ import Testing
         #expect(downloads.entries().isEmpty)
     }
 
-    @Test func aServerThatDiesMidDownloadLeavesNoPartialFile() async throws {
+    @Test func aServerThatDiesMidDownloadLeavesNoFileUnderItsName() async throws {
         let server = try ServerProcess()
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let client = try await server.loggedInClient()
+        var client = try await server.loggedInClient()
+        client.resumable?.attempts = 1  // no retries: the server is not coming back
         let node = try await client.upload(file: try scratch.bigFile("big.bin", size: 256 << 20), into: nil)
         let downloads = try Scratch()
         defer { downloads.remove() }
@@ -192,7 +222,7 @@ import Testing
             // The transfer beat the kill: nothing to check but the file's integrity.
             #expect(try sha256File(downloads.path + "/big.bin") == node.sha256)
         } else {
-            #expect(downloads.entries().isEmpty)
+            #expect(downloads.entries() == ["big.bin.part"], "the part is kept for the next run; nothing under the final name")
         }
         server.stop()
     }

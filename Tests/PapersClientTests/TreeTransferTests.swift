@@ -15,9 +15,46 @@ import Testing
 
         var events: TreeTransfer.Events {
             TreeTransfer.Events(
-                fileStarting: { name in self.started.withLock { $0.append(name) }; return nil },
+                fileStarting: { file in self.started.withLock { $0.append(file.name) }; return nil },
                 fileDone: { done in self.done.withLock { $0.append(done) } },
                 skipped: { path, _ in self.skipped.withLock { $0.append(path) } })
+        }
+    }
+
+    @Test func severalFilesAtOnceInWalkOrderAndAResumedTransferPassesOverWhatArrived() async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let client = try await server.loggedInClient()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let names = (0..<12).map { String(format: "f%02d.bin", $0) }
+        try FileManager.default.createDirectory(atPath: scratch.path + "/many", withIntermediateDirectories: false)
+        for name in names { _ = try scratch.file("many/\(name)", [UInt8](repeating: 1, count: 2 << 20)) }
+        let running = Mutex((now: 0, most: 0))
+        let events = TreeTransfer.Events(
+            fileStarting: { _ in
+                running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                return nil
+            },
+            fileEnded: { _ in running.withLock { $0.now -= 1 } })
+        let nodes = try await TreeTransfer(client: client, events: events, parallelism: 4).upload(scratch.path + "/many", into: nil)
+        #expect(nodes.map(\.name) == names, "the answers come back in the walk's order")
+        #expect(running.withLock { $0.most } > 1 && running.withLock { $0.most } <= 4)
+        #expect(running.withLock { $0.now } == 0, "every started file ended")
+
+        // Down, four at once, passing over the files a paused run already had.
+        let folder = try #require(try await client.resolve(RemotePath("/many")))
+        let had = Set(nodes.prefix(5).map(\.id))
+        let files = try await TreeTransfer(client: client, parallelism: 4, done: had).download(folder, to: scratch.path + "/back")
+        #expect(files.map(\.node.name) == Array(names.dropFirst(5)))
+        let back = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/back").sorted()
+        #expect(back == Array(names.dropFirst(5)))
+
+        // A failure stops the rest: a name taken on the server under `.fail`.
+        let again = try await TreeTransfer(client: client, conflicts: .always(.skip), parallelism: 4).upload(scratch.path + "/many", into: nil)
+        #expect(again.isEmpty)
+        await #expect(throws: ClientError.self) {
+            try await TreeTransfer(client: client, parallelism: 4).upload(scratch.path + "/many", into: nil)
         }
     }
 

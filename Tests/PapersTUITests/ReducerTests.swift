@@ -9,7 +9,7 @@ import Testing
     @Test func startingLoadsTheRoot() {
         var state = AppState(session: Fixtures.session, server: "", localPath: "/tmp")
         let effects = startEffects(&state)
-        #expect(effects == [.loadFolder(folderId: nil, cursor: nil, sort: .name, reversed: false, generation: 1)])
+        #expect(effects == [.loadQueue, .loadFolder(folderId: nil, cursor: nil, sort: .name, reversed: false, generation: 1)])
         #expect(state.remote.isLoading)
     }
 
@@ -328,6 +328,63 @@ import Testing
         let retry = state.press(.character("r"))
         guard case .startTransfer(let again) = retry.first else { Issue.record("no retry"); return }
         #expect(again.id != transfer.id && again.nodes == transfer.nodes)
+    }
+
+    @Test func pauseAndResumeGoOnFromWhereTheTransferStopped() {
+        var state = Fixtures.browsing()
+        state.press(.down)
+        guard case .startTransfer(let transfer) = state.press(.character("d")).first else { Issue.record("no transfer"); return }
+        #expect(transfer.parallelism == 4)
+        _ = reduce(&state, .transferFileProgress(id: transfer.id, number: 1, name: "a.bin", TransferProgress(bytes: 10, total: 100, bytesPerSecond: 1)))
+        _ = reduce(&state, .transferFileProgress(id: transfer.id, number: 2, name: "b.bin", TransferProgress(bytes: 5, total: 50, bytesPerSecond: 1)))
+        #expect(state.transfers[0].files.map(\.name) == ["a.bin", "b.bin"])
+        _ = reduce(&state, .transferFileDone(id: transfer.id, key: "node-a", bytes: 100))
+        _ = reduce(&state, .transferFileEnded(id: transfer.id, number: 1))
+        #expect(state.transfers[0].files.map(\.name) == ["b.bin"])
+        #expect(state.transfers[0].done == ["node-a"] && state.transfers[0].bytesDone == 100 && state.transfers[0].filesDone == 1)
+        var shown = state
+        shown.overlay = .queue(cursor: 0)
+        let rows = render(shown, theme: .fallback).text
+        #expect(rows.contains("· b.bin"), "a row per file being sent, under its transfer")
+
+        // p pauses: the run is stopped, the queue is kept, and its end does not say "cancelled".
+        state.press(.character("t"))
+        let pause = state.press(.character("p"))
+        #expect(pause == [.cancelTransfer(id: transfer.id), .saveQueue(state.transfers)])
+        #expect(state.transfers[0].phase == .paused && state.transfers[0].files.isEmpty)
+        _ = reduce(&state, .transferProgress(id: transfer.id, TransferProgress(bytes: 120, total: 150, bytesPerSecond: 1)))
+        #expect(state.transfers[0].phase == .paused, "a late report does not make it run again")
+        let ended = reduce(&state, .transferFinished(id: transfer.id, error: .cancelled))
+        #expect(state.transfers[0].phase == .paused && state.status?.hasPrefix("Paused report.pdf") == true)
+        #expect(ended.contains(.saveQueue(state.transfers)))
+        #expect(state.press(.character("p")).isEmpty, "a paused transfer is not paused again")
+
+        // r goes on in the same row, under a new id, passing over what arrived.
+        guard case .startTransfer(let resumed) = state.press(.character("r")).first else { Issue.record("no resume"); return }
+        #expect(resumed.id != transfer.id && resumed.done == ["node-a"] && resumed.bytesDone == 100 && state.transfers.count == 1)
+        #expect(state.transfers[0].phase == .queued)
+        #expect(state.press(.character("r")).isEmpty, "a queued transfer is not started twice")
+        // The stopped run's last words are ignored.
+        _ = reduce(&state, .transferFinished(id: transfer.id, error: .cancelled))
+        #expect(state.transfers[0].phase == .queued)
+        _ = reduce(&state, .transferFinished(id: resumed.id, error: nil))
+        #expect(state.transfers[0].phase == .done)
+        #expect(state.press(.character("r")).isEmpty, "a finished transfer is not resumed")
+    }
+
+    @Test func transfersUnfinishedLastTimeAreOfferedPaused() {
+        var state = Fixtures.browsing()
+        #expect(startEffects(&state).first == .loadQueue)
+        state.nextTransferId = 7
+        var left = Transfer(id: 0, direction: .upload, name: "Photos", localPaths: ["/tmp/Photos"], nodes: [], localFolder: "/tmp")
+        left.phase = .paused
+        left.done = ["/tmp/Photos/1.jpg"]
+        _ = reduce(&state, .queueLoaded([left, left]))
+        #expect(state.transfers.map(\.id) == [7, 8] && state.transfers.allSatisfy { $0.phase == .paused })
+        #expect(state.status == "2 transfers unfinished when Papers last quit: t shows the queue, r goes on.")
+        state.press(.character("t"))
+        guard case .startTransfer(let resumed) = state.press(.character("r")).first else { Issue.record("no resume"); return }
+        #expect(resumed.localPaths == ["/tmp/Photos"] && resumed.done == ["/tmp/Photos/1.jpg"])
     }
 
     @Test func quitAsksWhileTransfersRun() {

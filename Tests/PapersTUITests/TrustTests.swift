@@ -67,7 +67,7 @@ import Testing
         var nothingMoved = state
         _ = reduce(&nothingMoved, .transferFinished(id: id, error: nil))
         #expect(nothingMoved.status == "Skipped /tmp/report.pdf: already exists.", "nothing arrived: not \"Downloaded\"")
-        _ = reduce(&state, .transferFileDone(id: id))
+        _ = reduce(&state, .transferFileDone(id: id, key: "n1", bytes: 10))
         _ = reduce(&state, .transferFinished(id: id, error: nil))
         #expect(state.status == "Downloaded report.pdf to /tmp/; skipped /tmp/report.pdf: already exists.")
         #expect(state.transfers[0].skipped == ["/tmp/report.pdf: already exists"])
@@ -211,7 +211,7 @@ import Testing
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
         var state = AppState(session: Fixtures.session, server: Fixtures.session.server, localPath: "/tmp", place: place)
-        #expect(startEffects(&state) == [.loadFolder(folderId: "id-w", cursor: nil, sort: .name, reversed: false, generation: 1)])
+        #expect(startEffects(&state) == [.loadQueue, .loadFolder(folderId: "id-w", cursor: nil, sort: .name, reversed: false, generation: 1)])
         _ = reduce(&state, .folderLoaded(generation: 1, nodes: [Fixtures.node("a"), Fixtures.node("r", id: "id-r")], nextCursor: nil))
         #expect(state.remote.path == "/Work")
         #expect(state.remote.selected?.id == "id-r")

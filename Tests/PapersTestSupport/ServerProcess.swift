@@ -82,7 +82,10 @@ public final class ServerProcess: @unchecked Sendable {
         let email = "\(name)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         _ = try await anonymous.register(fullname: name, email: email, password: "correct horse", passwordConfirmation: "correct horse")
         let login = try await anonymous.login(email: email, password: "correct horse")
-        return anonymous.with(Credentials(token: login.token, userId: login.userId))
+        var client = anonymous.with(Credentials(token: login.token, userId: login.userId))
+        // Unfinished transfers are remembered beside the server's data, never in the real ~/.local/state.
+        client.resumable?.records = TransferRecords(path: dataDirectory + "-client/transfers.json")
+        return client
     }
 }
 

@@ -122,13 +122,24 @@ public enum Overlay: Sendable, Equatable {
     case preview(title: String, lines: [String])
 }
 
-/// One upload or download in the queue.
+/// One upload or download in the queue: one file, several, or whole folders, sent a few files at
+/// once (`AppState.parallelism`) with one progress for all of it and a row per file being sent.
 public struct Transfer: Sendable, Equatable, Identifiable {
-    public enum Direction: Sendable, Equatable { case upload, download }
+    public enum Direction: String, Sendable, Equatable, Codable { case upload, download }
     public enum Phase: Sendable, Equatable {
         case queued, running, done
+        /// Stopped by the user (`p`), or unfinished when the client last quit; `r` goes on.
+        case paused
         case failed(String)
         case cancelled
+    }
+
+    /// A file of the transfer being sent now.
+    public struct FileRow: Sendable, Equatable {
+        public var number: Int
+        public var name: String
+        public var bytes: Int64 = 0
+        public var total: Int64?
     }
 
     public var id: Int
@@ -147,8 +158,23 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var skipped: [String] = []
     /// Files that arrived.
     public var filesDone = 0
+    /// What a resumed transfer passes over (`TreeTransfer.Done.key` of each file that arrived) and
+    /// those files' bytes.
+    public var done: Set<String> = []
+    public var bytesDone: Int64 = 0
+    /// The files being sent now.
+    public var files: [FileRow] = []
+    /// Files sent at once.
+    public var parallelism = 4
 
     public var isActive: Bool { phase == .queued || phase == .running }
+    /// Paused, failed or cancelled: `r` goes on from where it stopped.
+    public var canResume: Bool {
+        switch phase {
+        case .paused, .failed, .cancelled: return true
+        case .queued, .running, .done: return false
+        }
+    }
 
     /// Where it goes: the remote folder for an upload, the local folder for a download.
     public var destination: String { direction == .upload ? remoteFolderPath : localFolder }
@@ -181,6 +207,8 @@ public struct AppState: Sendable, Equatable {
     /// A conflict question that arrived while a prompt or confirmation was open; asked when it closes.
     public var pendingConflict: ConflictQuestion?
     public var nextTransferId = 1
+    /// Files a transfer sends at once.
+    public var parallelism = 4
     public var width = 80
     public var height = 24
     public var shouldQuit = false

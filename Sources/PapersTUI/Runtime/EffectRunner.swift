@@ -40,6 +40,13 @@ final class EffectRunner: Sendable {
         case .rememberPlace(let place):
             guard let session = state.withLock({ $0.session }) else { return }
             PlaceStore(besides: sessionStore).save(place, for: session)
+        case .saveQueue(let transfers):
+            guard let session = state.withLock({ $0.session }) else { return }
+            QueueStore(besides: sessionStore).save(transfers, for: session)
+        case .loadQueue:
+            guard let session = state.withLock({ $0.session }) else { return }
+            let unfinished = QueueStore(besides: sessionStore).load(for: session, firstId: 0)
+            if !unfinished.isEmpty { send(.queueLoaded(unfinished)) }
         case .logout:
             let client = state.withLock { s -> APIClient? in
                 defer {
@@ -222,7 +229,7 @@ final class EffectRunner: Sendable {
             send(.retry)
         case .startTransfer(let transfer):
             await TransferJob(transfer: transfer, client: client, runner: self).run()
-        case .saveSession, .cancelTransfer, .answerConflict, .logout, .rememberPlace, .quit:
+        case .saveSession, .cancelTransfer, .answerConflict, .logout, .rememberPlace, .saveQueue, .loadQueue, .quit:
             break
         }
     }
@@ -296,7 +303,13 @@ final class EffectRunner: Sendable {
 
     func progress(_ id: Int, _ progress: TransferProgress) { send(.transferProgress(id: id, progress)) }
 
-    func fileDone(_ id: Int) { send(.transferFileDone(id: id)) }
+    func fileDone(_ id: Int, key: String, bytes: Int64) { send(.transferFileDone(id: id, key: key, bytes: bytes)) }
+
+    func fileProgress(_ id: Int, _ file: TreeTransfer.FileStart, _ progress: TransferProgress) {
+        send(.transferFileProgress(id: id, number: file.number, name: file.name, progress))
+    }
+
+    func fileEnded(_ id: Int, number: Int) { send(.transferFileEnded(id: id, number: number)) }
 
     func skipped(_ id: Int, path: String, reason: String) { send(.transferSkipped(id: id, path: path, reason: reason)) }
 }

@@ -63,6 +63,8 @@ public final class Runtime: @unchecked Sendable {
             }
         }
         for transfer in state.transfers where transfer.isActive { runner.run(.cancelTransfer(id: transfer.id)) }
+        // What did not finish is offered again at the next start.
+        runner.run(.saveQueue(state.transfers))
         return state
     }
 

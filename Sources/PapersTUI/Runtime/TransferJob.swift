@@ -3,8 +3,9 @@ import PapersClient
 import PapersCore
 import Synchronization
 
-/// One queued transfer: files and whole folders up or down through `TreeTransfer`, with one
-/// progress for all of it.
+/// One queued transfer: files and whole folders up or down through `TreeTransfer`, a few files at
+/// once, with one progress for all of it and one per file. A resumed transfer passes over the files
+/// that already arrived, and big files go on from their recorded part or tus upload.
 struct TransferJob {
     let transfer: Transfer
     let client: APIClient?
@@ -12,9 +13,10 @@ struct TransferJob {
 
     func run() async {
         guard let client else { return runner.finished(transfer.id, error: .sessionExpired(message: "not logged in")) }
-        if runner.isCancelled(transfer.id) { return runner.finished(transfer.id, error: .cancelled) }
-        runner.progress(transfer.id, TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0))
+        let whole = TransferControl()
+        guard runner.register(whole, for: transfer.id) else { return runner.finished(transfer.id, error: .cancelled) }
         let meter = Meter()
+        runner.progress(transfer.id, TransferProgress(bytes: transfer.bytesDone, total: nil, bytesPerSecond: 0))
         do throws(ClientError) {
             let id = transfer.id
             let runner = self.runner
@@ -25,21 +27,32 @@ struct TransferJob {
                     return answer
                 },
                 events: TreeTransfer.Events(
-                    fileStarting: { [self] _ throws(ClientError) in try control(meter) },
-                    fileDone: { _ in
-                        meter.fileDone()
-                        runner.fileDone(id)
+                    fileStarting: { file throws(ClientError) in
+                        if whole.isCancelled { throw .cancelled }
+                        return TransferControl(parent: whole) { progress in
+                            runner.fileProgress(id, file, progress)
+                            runner.progress(id, meter.progress(file: file.number, bytes: progress.bytes))
+                        }
                     },
-                    skipped: { path, reason in runner.skipped(id, path: path, reason: reason) }))
+                    fileDone: { done in
+                        let bytes = meter.fileDone(done)
+                        runner.fileDone(id, key: done.key, bytes: bytes)
+                    },
+                    fileEnded: { number in
+                        meter.fileEnded(number)
+                        runner.fileEnded(id, number: number)
+                    },
+                    skipped: { path, reason in runner.skipped(id, path: path, reason: reason) }),
+                parallelism: transfer.parallelism, done: transfer.done)
             switch transfer.direction {
             case .upload:
-                meter.begin(total: try TreeTransfer.localSize(of: transfer.localPaths))
+                meter.begin(total: try TreeTransfer.localSize(of: transfer.localPaths), done: transfer.bytesDone)
                 for path in transfer.localPaths {
                     guard FileManager.default.fileExists(atPath: path) else { throw .localIO(message: "\(path): no such file or folder") }
                     _ = try await tree.upload(path, into: transfer.remoteFolderId)
                 }
             case .download:
-                meter.begin(total: transfer.nodes.reduce(0) { $0 + $1.size })
+                meter.begin(total: transfer.nodes.reduce(0) { $0 + $1.size }, done: transfer.bytesDone)
                 for node in transfer.nodes {
                     _ = try await tree.download(node, to: (transfer.localFolder as NSString).appendingPathComponent(node.name))
                 }
@@ -49,45 +62,43 @@ struct TransferJob {
             runner.finished(transfer.id, error: error)
         }
     }
-
-    /// The control of the next file: its progress adds to the transfer's; registered so that the
-    /// queue's cancel reaches it.
-    private func control(_ meter: Meter) throws(ClientError) -> TransferControl {
-        let id = transfer.id
-        let runner = self.runner
-        let control = TransferControl { progress in runner.progress(id, meter.progress(adding: progress.bytes)) }
-        guard runner.register(control, for: id) else { throw .cancelled }
-        return control
-    }
 }
 
-/// Adds up the progress of the files of one transfer.
+/// Adds up the progress of the files of one transfer, several of them at once.
 final class Meter: Sendable {
     private struct Totals {
         var total: Int64 = 0
-        var finishedFiles: Int64 = 0
-        var current: Int64 = 0
+        /// Bytes of the files that arrived (before this run too).
+        var finished: Int64 = 0
+        /// Bytes so far of each file being sent, by number.
+        var current: [Int: Int64] = [:]
         var started = ContinuousClock.now
+        var atStart: Int64 = 0
     }
 
     private let totals = Mutex(Totals())
 
-    func begin(total: Int64) { totals.withLock { $0 = Totals(total: total) } }
+    func begin(total: Int64, done: Int64) { totals.withLock { $0 = Totals(total: total, finished: done, atStart: done) } }
 
-    func progress(adding bytesInCurrentFile: Int64) -> TransferProgress {
+    func progress(file number: Int, bytes: Int64) -> TransferProgress {
         totals.withLock { t in
-            t.current = bytesInCurrentFile
-            let done = t.finishedFiles + t.current
+            t.current[number] = bytes
+            let done = t.finished + t.current.values.reduce(0, +)
             let elapsed = ContinuousClock.now - t.started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return TransferProgress(bytes: done, total: t.total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0)
+            return TransferProgress(bytes: done, total: t.total, bytesPerSecond: seconds > 0 ? Double(done - t.atStart) / seconds : 0)
         }
     }
 
-    func fileDone() {
-        totals.withLock { t in
-            t.finishedFiles += t.current
-            t.current = 0
+    /// A file arrived: its size, now counted as done.
+    func fileDone(_ done: TreeTransfer.Done) -> Int64 {
+        let size: Int64
+        switch done {
+        case .uploaded(_, let node), .downloaded(let node, _): size = node.size
         }
+        totals.withLock { $0.finished += size }
+        return size
     }
+
+    func fileEnded(_ number: Int) { totals.withLock { _ = $0.current.removeValue(forKey: number) } }
 }

@@ -24,8 +24,14 @@ public enum Action: Sendable, Equatable {
     case localChanged(message: String, select: String?)
     case transferProgress(id: Int, TransferProgress)
     case transferFinished(id: Int, error: ClientError?)
-    /// One more file of a transfer arrived.
-    case transferFileDone(id: Int)
+    /// One more file of a transfer arrived: its `TreeTransfer.Done.key` and size.
+    case transferFileDone(id: Int, key: String, bytes: Int64)
+    /// How far one file of a transfer has come (a row under the transfer in the queue).
+    case transferFileProgress(id: Int, number: Int, name: String, TransferProgress)
+    /// A file's turn in a transfer ended (arrived, skipped or failed).
+    case transferFileEnded(id: Int, number: Int)
+    /// Transfers unfinished when the client last quit, to offer again (as paused).
+    case queueLoaded([Transfer])
     /// A transfer passed over an entry (skipped on a conflict, or not a regular file or folder).
     case transferSkipped(id: Int, path: String, reason: String)
     /// A transfer found a name taken and waits for an answer.
@@ -58,7 +64,12 @@ public enum Effect: Sendable, Equatable {
     case deleteLocal(paths: [String])
     case previewLocal(path: String)
     case startTransfer(Transfer)
+    /// Stops a transfer (cancel and pause alike: what arrived stays, and big files' parts are recorded).
     case cancelTransfer(id: Int)
+    /// Keep the unfinished transfers for the next start (per server and account).
+    case saveQueue([Transfer])
+    /// Read what the last run left unfinished (`.queueLoaded`).
+    case loadQueue
     /// The user's answer to a transfer's conflict; `nil` cancels the transfer. With `applyToAll`, the
     /// transfer settles its later conflicts the same way without asking.
     case answerConflict(id: Int, answer: ConflictAnswer?, applyToAll: Bool)

@@ -47,16 +47,25 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         case .escape, .character("x"):
             if cursor < count, state.transfers[cursor].isActive { return [.cancelTransfer(id: state.transfers[cursor].id)] }
             if key == .escape { state.overlay = nil }
+        case .character("p"):
+            // Pause: stop it now; r goes on from where it stopped.
+            guard cursor < count, state.transfers[cursor].isActive else { return [] }
+            state.transfers[cursor].phase = .paused
+            state.transfers[cursor].files = []
+            setStatus(&state, "Pausing \(state.transfers[cursor].name)…")
+            return [.cancelTransfer(id: state.transfers[cursor].id), .saveQueue(state.transfers)]
         case .character("r"):
-            // Retry a failed or cancelled transfer.
-            guard cursor < count, !state.transfers[cursor].isActive, state.transfers[cursor].phase != .done else { return [] }
-            var again = state.transfers[cursor]
-            again.id = state.nextTransferId
-            again.phase = .queued
-            again.progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
+            // Resume a paused, failed or cancelled transfer where it stopped: the files that arrived
+            // are passed over, big files go on from their part or tus upload. A new id: the stopped
+            // run's last reports are ignored.
+            guard cursor < count, state.transfers[cursor].canResume else { return [] }
+            state.transfers[cursor].id = state.nextTransferId
             state.nextTransferId += 1
-            state.transfers.append(again)
-            return [.startTransfer(again)]
+            state.transfers[cursor].phase = .queued
+            state.transfers[cursor].skipped = []
+            state.transfers[cursor].progress = TransferProgress(bytes: state.transfers[cursor].bytesDone, total: nil, bytesPerSecond: 0)
+            setStatus(&state, "Going on with \(state.transfers[cursor].name)…")
+            return [.startTransfer(state.transfers[cursor])]
         default: state.overlay = nil
         }
     case .prompt(var prompt):

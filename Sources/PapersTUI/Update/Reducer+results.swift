@@ -13,6 +13,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         setStatus(&state, "Logged in as \(session.email).")
         // The folder the user was in (a 401 keeps their place) is listed again.
         var effects: [Effect] = [.saveSession(session)]
+        if state.transfers.isEmpty { effects.append(.loadQueue) }
         effects += reload(&state, keeping: state.remote.selected?.id ?? state.remote.reselect)
         if state.showLocal { effects.append(.listLocal(path: state.local.path)) }
         return effects
@@ -124,16 +125,42 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .transferProgress(let id, let progress):
         if let index = state.transfers.firstIndex(where: { $0.id == id }) {
-            state.transfers[index].phase = .running
+            if state.transfers[index].isActive { state.transfers[index].phase = .running }
             state.transfers[index].progress = progress
         }
+        return []
+    case .transferFileProgress(let id, let number, let name, let progress):
+        guard let index = state.transfers.firstIndex(where: { $0.id == id }), state.transfers[index].isActive else { return [] }
+        if let row = state.transfers[index].files.firstIndex(where: { $0.number == number }) {
+            state.transfers[index].files[row].bytes = progress.bytes
+            state.transfers[index].files[row].total = progress.total
+        } else {
+            state.transfers[index].files.append(Transfer.FileRow(number: number, name: name, bytes: progress.bytes, total: progress.total))
+        }
+        return []
+    case .transferFileEnded(let id, let number):
+        if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].files.removeAll { $0.number == number } }
+        return []
+    case .queueLoaded(var unfinished):
+        for i in unfinished.indices {
+            unfinished[i].id = state.nextTransferId
+            unfinished[i].parallelism = state.parallelism
+            state.nextTransferId += 1
+        }
+        state.transfers += unfinished
+        let count = unfinished.count == 1 ? "1 transfer" : "\(unfinished.count) transfers"
+        setStatus(&state, "\(count) unfinished when Papers last quit: t shows the queue, r goes on.")
         return []
     case .transferFinished(let id, let error):
         guard let index = state.transfers.firstIndex(where: { $0.id == id }) else { return [] }
         let transfer = state.transfers[index]
         if case .conflict(let question) = state.overlay, question.transferId == id { state.overlay = nil }
         if state.pendingConflict?.transferId == id { state.pendingConflict = nil }
+        state.transfers[index].files = []
+        var effects: [Effect] = []
         switch error {
+        case _ where transfer.phase == .paused && error != nil:
+            setStatus(&state, "Paused \(transfer.name): r in the queue (t) goes on from where it stopped.")
         case .none:
             state.transfers[index].phase = .done
             let verb = transfer.direction == .upload ? "Uploaded" : "Downloaded"
@@ -152,18 +179,23 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
             setStatus(&state, "Cancelled \(transfer.name).")
         case .some(let error):
             state.transfers[index].phase = .failed(error.description)
-            if case .sessionExpired = error { return handle(&state, error) }
+            if case .sessionExpired = error { return [.saveQueue(state.transfers)] + handle(&state, error) }
             setStatus(&state, "\(transfer.name): \(error.description) (t to retry)", error: true)
         }
+        effects.append(.saveQueue(state.transfers))
         if transfer.direction == .upload, transfer.remoteFolderId == state.remote.folderId {
-            return reload(&state, keeping: state.remote.selected?.id)
+            return effects + reload(&state, keeping: state.remote.selected?.id)
         }
         if transfer.direction == .download, state.showLocal, transfer.localFolder == state.local.path {
-            return [.listLocal(path: state.local.path)]
+            return effects + [.listLocal(path: state.local.path)]
         }
-        return []
-    case .transferFileDone(let id):
-        if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].filesDone += 1 }
+        return effects
+    case .transferFileDone(let id, let key, let bytes):
+        if let index = state.transfers.firstIndex(where: { $0.id == id }) {
+            state.transfers[index].filesDone += 1
+            state.transfers[index].done.insert(key)
+            state.transfers[index].bytesDone += bytes
+        }
         return []
     case .transferSkipped(let id, let path, let reason):
         if let index = state.transfers.firstIndex(where: { $0.id == id }) { state.transfers[index].skipped.append("\(path): \(reason)") }

@@ -50,7 +50,7 @@ func askPendingConflict(_ state: inout AppState) {
 /// What to do first: load the current folder (the remembered one), or show the login form.
 public func startEffects(_ state: inout AppState) -> [Effect] {
     guard state.session != nil, case .browser = state.screen else { return [] }
-    return reload(&state, keeping: state.remote.reselect)
+    return [.loadQueue] + reload(&state, keeping: state.remote.reselect)
 }
 
 /// Starts a fresh listing of the current folder; the cursor returns to `keeping` when it shows up.
@@ -290,6 +290,7 @@ func startUpload(_ state: inout AppState, paths: [String]) -> [Effect] {
         localFolder: state.local.path)
     state.nextTransferId += 1
     transfer.remoteFolderPath = state.remote.path
+    transfer.parallelism = state.parallelism
     state.transfers.append(transfer)
     setStatus(&state, "Uploading \(name) → \(state.remote.path)")
     return [.startTransfer(transfer)]
@@ -302,6 +303,7 @@ func startDownload(_ state: inout AppState, nodes: [Node]) -> [Effect] {
         localFolder: state.local.path)
     state.nextTransferId += 1
     transfer.remoteFolderPath = state.remote.path
+    transfer.parallelism = state.parallelism
     state.transfers.append(transfer)
     setStatus(&state, "Downloading \(name) → \(state.local.path)/")
     return [.startTransfer(transfer)]

@@ -38,6 +38,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             ("", ""),
             ("o s b n", "File exists: overwrite, skip, keep both, overwrite if newer"),
             ("a / Esc", "File exists: apply to all / cancel the transfer"),
+            ("p r x", "Queue: pause / resume (from where it stopped) / cancel"),
             ("y", "Confirmations: yes (any other key: no)"),
             ("Tab", "Prompts: complete a path"),
         ]
@@ -72,7 +73,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         }
         screen.write("[y] Yes    [N] No", x: area.x, y: area.y + 4, style: theme[.dialogButton])
     case .queue(let cursor):
-        let area = dialog(&screen, title: "Transfers (x/Esc cancel · r retry · t close)", width: 70, height: screen.height - 4, theme: theme)
+        let area = dialog(&screen, title: "Transfers (p pause · r resume · x cancel · t close)", width: 70, height: screen.height - 4, theme: theme)
         if state.transfers.isEmpty { screen.write("No transfers yet.", x: area.x, y: area.y, style: theme[.dialogText]) }
         // Below the list: the selected transfer's whole error and what it skipped.
         let rowsAvailable = screen.height - 7
@@ -88,26 +89,21 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             let shown = i == detailRows - 1 && details.count > detailRows ? "… \(details.count - detailRows + 1) more" : line
             screen.write(DisplayWidth.truncate(shown, to: area.width), x: area.x, y: area.y + listRows + 1 + i, style: theme[.dialogText])
         }
-        let first = max(0, cursor - listRows + 1)
-        for (row, (i, transfer)) in state.transfers.enumerated().dropFirst(first).prefix(listRows).enumerated() {
-            let arrow = transfer.direction == .upload ? "↑" : "↓"
-            let phase: String
-            switch transfer.phase {
-            case .queued: phase = "queued"
-            case .running:
-                let percent = transfer.progress.total.map { $0 > 0 ? " \(transfer.progress.bytes * 100 / $0)%" : "" } ?? ""
-                phase = "running\(percent) \(ByteCount.human(Int64(transfer.progress.bytesPerSecond)))/s"
-            case .done: phase = transfer.skipped.isEmpty ? "done" : "done, \(transfer.skipped.count) skipped"
-            case .failed(let message): phase = "failed: \(message)"
-            case .cancelled: phase = "cancelled"
+        // A row per transfer, and under a running one a row per file being sent.
+        var lines: [(transfer: Int, text: String, isFile: Bool)] = []
+        for (i, transfer) in state.transfers.enumerated() {
+            lines.append((i, queueLine(transfer), false))
+            for file in transfer.files.sorted(by: { $0.number < $1.number }) {
+                let percent = file.total.map { $0 > 0 ? "\(file.bytes * 100 / $0)%" : "" } ?? ByteCount.human(file.bytes)
+                lines.append((i, "    · " + DisplayWidth.fit(file.name, to: 40) + " " + percent, true))
             }
-            let style = i == cursor ? theme[.paneSelected] : theme[.dialogText]
-            let total = transfer.progress.total ?? transfer.nodes.reduce(0) { $0 + $1.size }
-            let size = transfer.direction == .upload && transfer.progress.total == nil ? "" : ByteCount.human(total)
-            let line = "\(arrow) " + DisplayWidth.fit(transfer.name, to: 18) + " " + DisplayWidth.fit(size, to: 10) + "→ "
-                + DisplayWidth.fit(DisplayWidth.truncateHead(transfer.destination, to: 16), to: 16) + "  " + phase
+        }
+        let cursorLine = lines.firstIndex { $0.transfer == cursor } ?? 0
+        let first = max(0, cursorLine - listRows + 1)
+        for (row, line) in lines.dropFirst(first).prefix(listRows).enumerated() {
+            let style = line.transfer == cursor && !line.isFile ? theme[.paneSelected] : theme[.dialogText]
             screen.fill(x: area.x, y: area.y + row, width: area.width, height: 1, style: style)
-            screen.write(DisplayWidth.truncate(line, to: area.width), x: area.x, y: area.y + row, style: style)
+            screen.write(DisplayWidth.truncate(line.text, to: area.width), x: area.x, y: area.y + row, style: style)
         }
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)
@@ -117,6 +113,30 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText], maxWidth: area.width)
         }
     }
+}
+
+/// A transfer's row in the queue: direction, name, size, destination, and how it stands (for a
+/// transfer of several files, how many arrived).
+private func queueLine(_ transfer: Transfer) -> String {
+    let arrow = transfer.direction == .upload ? "↑" : "↓"
+    let files = transfer.filesDone > 0 || !transfer.files.isEmpty ? " · \(transfer.filesDone) file\(transfer.filesDone == 1 ? "" : "s")" : ""
+    let phase: String
+    switch transfer.phase {
+    case .queued: phase = "queued"
+    case .running:
+        let percent = transfer.progress.total.map { $0 > 0 ? " \(transfer.progress.bytes * 100 / $0)%" : "" } ?? ""
+        phase = "running\(percent) \(ByteCount.human(Int64(transfer.progress.bytesPerSecond)))/s\(files)"
+    case .done: phase = transfer.skipped.isEmpty ? "done" : "done, \(transfer.skipped.count) skipped"
+    case .paused:
+        let percent = transfer.progress.total.map { $0 > 0 ? " at \(transfer.progress.bytes * 100 / $0)%" : "" } ?? ""
+        phase = "paused\(percent)\(files)"
+    case .failed(let message): phase = "failed: \(message)"
+    case .cancelled: phase = "cancelled"
+    }
+    let total = transfer.progress.total ?? transfer.nodes.reduce(0) { $0 + $1.size }
+    let size = transfer.direction == .upload && transfer.progress.total == nil ? "" : ByteCount.human(total)
+    return "\(arrow) " + DisplayWidth.fit(transfer.name, to: 18) + " " + DisplayWidth.fit(size, to: 10) + "→ "
+        + DisplayWidth.fit(DisplayWidth.truncateHead(transfer.destination, to: 16), to: 16) + "  " + phase
 }
 
 /// mc's "file exists" dialog: what is there, what would replace it, and the answers.

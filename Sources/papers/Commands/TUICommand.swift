@@ -22,6 +22,11 @@ struct TUI: AsyncParsableCommand {
     @Option(help: "Server URL, e.g. http://files.example.com:8080.") var server: String?
     @Option(help: "Theme name or path to a .toml (NO_COLOR selects monochrome).") var theme: String?
     @Option(help: "Data directory of the bundled server (default $XDG_DATA_HOME/papers).") var data: String?
+    @Option(help: "Files a folder transfer sends at once, 1 to 16 (default 4).") var transfers = 4
+
+    func validate() throws {
+        guard (1...16).contains(transfers) else { throw ValidationError("--transfers must be 1 to 16, not \(transfers)") }
+    }
 
     func run() async throws {
         // Without a terminal there is no one to read keys from (reading /dev/null spun at 99 % CPU).
@@ -63,9 +68,10 @@ struct TUI: AsyncParsableCommand {
                 session = nil
             }
         }
-        let state = AppState(
+        var state = AppState(
             session: session, server: url ?? "", localPath: FileManager.default.currentDirectoryPath, keyMap: keyMap,
             bundledData: bundled?.dataDirectory, place: session.flatMap { PlaceStore(besides: store).load(for: $0) })
+        state.parallelism = transfers
         let runtime = Runtime(terminal: NcursesTerminal(), theme: chosenTheme, state: state, sessionStore: store)
         let stoppedBy = Mutex<Int32?>(nil)
         let signals = [SIGTERM, SIGINT, SIGHUP].map { number -> any DispatchSourceSignal in
