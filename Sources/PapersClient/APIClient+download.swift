@@ -82,7 +82,7 @@ extension APIClient {
                 return
             } catch let error where Self.isWorthRetrying(error) && failures + 1 < settings.attempts {
                 failures += 1
-                try? await Task.sleep(for: .milliseconds(min(15_000, 500 << (failures - 1))))
+                await Self.backOff(after: failures, control: control)
                 if control?.isCancelled == true { throw .cancelled }
             } catch .integrity(let message) {
                 guard kept > 0, !startedOver else { throw .integrity(message: message) }

@@ -77,8 +77,9 @@ extension APIClient {
                 failures = 0
             } catch let error where Self.isWorthRetrying(error) && failures + 1 < settings.attempts {
                 failures += 1
-                // 0.5 s, 1 s, 2 s, ... up to 15 s between tries; then go on from what the server has.
-                try? await Task.sleep(for: .milliseconds(min(15_000, 500 << (failures - 1))))
+                // Then go on from what the server has.
+                await Self.backOff(after: failures, control: control)
+                if control?.isCancelled == true { throw .cancelled }
                 if let state = try? await uploadState(path) { (offset, nodeId) = (state.offset, state.nodeId) }
             } catch .server(409, "offset_mismatch", _) {
                 let state = try await uploadState(path)
@@ -96,6 +97,15 @@ extension APIClient {
             throw .integrity(message: "the server stored \(node.sha256 ?? "nothing") but the file's SHA-256 is \(local); upload it again")
         }
         return node
+    }
+
+    /// Waits before another try: 0.5 s, 1 s, 2 s, ... up to 15 s — cut short when the transfer is
+    /// cancelled (a pause in the TUI takes effect at once, not after the wait).
+    static func backOff(after failures: Int, control: TransferControl?) async {
+        let wait = ContinuousClock.now + .milliseconds(min(15_000, 500 << min(failures - 1, 5)))
+        while ContinuousClock.now < wait, control?.isCancelled != true {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Dropped connections and the server's 5xx are worth another try; refusals are not.

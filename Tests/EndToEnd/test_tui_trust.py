@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import API, PAPERS_BIN, TIMEOUT, Server, new_user
+from conftest import API, MiB, PAPERS_BIN, TIMEOUT, Server, new_user, wait_until
+from relay import Relay
 from test_tui import (  # noqa: F401  (fixtures are used by name)
     Tui, framed, make_tui, node_in, pane_rows, prop, select, tui_env, tui_server, wait_api,
 )
@@ -456,3 +457,60 @@ def test_the_folder_and_cursor_are_remembered_across_restarts(tui_server, make_t
     screen = tui.wait_for_screen(lambda s: s if prop(s, "Name") == "b.txt" else None, timeout=20,
                                  what="the same folder and item")
     assert "┌ /Projects " in screen, framed(screen)
+
+
+# --------------------------------------------------------------------------- 8. transfers go on where they stopped
+
+
+@pytest.mark.timeout(300)
+def test_a_transfer_cut_by_the_server_going_away_is_paused_kept_at_quit_and_goes_on(tmp_path, make_tui, tui_env):
+    """The server goes away mid-upload: p pauses the transfer, q quits; the next start offers it
+    again, and r goes on from the server's offset (a fraction of the file is sent again)."""
+    _, dirs = tui_env
+    server = Server(tmp_path / "data", log_path=tmp_path / "server.log").start()
+    relay = Relay(server.port, up_bytes_per_second=8 * MiB)
+    size = 48 * MiB
+    try:
+        user = new_user(server)
+        data = b"".join(i.to_bytes(8, "little") + os.urandom(MiB - 8) for i in range(size // MiB))
+        (dirs["work"] / "big.bin").write_bytes(data)
+        r = cli(dirs, "login", "--server", relay.url, "--email", user.email, "--password-stdin", stdin=user.password + "\n")
+        assert r.returncode == 0, r.stderr
+        tui = make_tui(relay.url).start(100, 30)
+        tui.wait_for_screen("1Help", timeout=20)
+        tui.keys("F4")
+        select_local(tui, "big.bin")
+        tui.keys("F5")
+        assert wait_until(lambda: relay.sent > 20 * MiB, timeout=60), "the upload did not get going"
+        server.stop()
+        tui.keys("t")
+        tui.wait_for_screen("p pause · r resume", what="the queue")
+        tui.keys("p")
+        tui.wait_for_screen(lambda s: s if "paused" in s else None, what="the transfer paused")
+        tui.keys("Escape")
+        tui.wait_for_screen(lambda s: s if "p pause" not in s else None, what="the queue closed")
+        tui.keys("q")
+        assert wait_until(lambda: tui.exit_status() is not None, timeout=20), framed(tui.screen())
+        queue = json.loads((dirs["config"] / "papers" / "queue.json").read_text())
+        assert [t["name"] for saved in queue.values() for t in saved] == ["big.bin"], queue
+        tui.close()
+
+        server.restart()
+        relay.up_bytes_per_second = 0
+        before = relay.sent
+        again = make_tui(relay.url).start(100, 30)
+        again.wait_for_screen("1 transfer unfinished when Papers last quit", timeout=20)
+        again.keys("t")
+        again.wait_for_screen(lambda s: s if "paused" in s else None, what="the unfinished transfer, paused")
+        again.keys("r")
+        node = wait_api(lambda: (lambda n: n if n and n.get("sha256") == sha(data) else None)(node_in(user, None, "big.bin")),
+                        timeout=120, what="big.bin whole on the server")
+        assert node["size"] == size
+        resent = relay.sent - before
+        assert resent < 0.75 * size, f"going on sent {resent / MiB:.0f} MiB of a {size // MiB} MiB file again"
+        again.wait_for_screen(lambda s: s if "done" in s else None, what="the transfer done in the queue")
+        assert wait_until(lambda: not json.loads((dirs["config"] / "papers" / "queue.json").read_text()), timeout=10), \
+            "a finished transfer is forgotten"
+    finally:
+        relay.close()
+        server.close()
