@@ -239,6 +239,7 @@ def main() -> int:
         # 1 and 2: one big file up and down, alternating, with Papers' peak RSS during the upload.
         up = {"papers": [], "s3": [], "nginx": []}
         down = {"papers": [], "s3": [], "nginx": []}
+        resumable = {"papers": [], "s3": []}
         rss = []
         for run in range(runs):
             # Content of its own in every run: no upload is shortened by finding it stored.
@@ -261,6 +262,14 @@ def main() -> int:
                 assert code == 200, code
                 down[key].append(big / MiB / t)
                 requests.delete(f"{server.api}/files/{node['id']}", headers=server.auth)
+                # The same bytes (other content: one byte changed) through tus in 8 MiB chunks.
+                with open(bigfile, "r+b") as f:
+                    f.seek(big - 8)
+                    f.write(f"tus-{run:04d}".encode()[:8])
+                os.sync()
+                t, node_id = tus_upload(server, bigfile, f"tus-{run}.bin", 8 * MiB)
+                resumable[key].append(big / MiB / t)
+                requests.delete(f"{server.api}/files/{node_id}", headers=server.auth)
             os.sync()
             code, t = curl(["-T", str(bigfile), f"{nginx.base}/big-{run}.bin"])
             assert code in (201, 204), code
@@ -270,7 +279,15 @@ def main() -> int:
             down["nginx"].append(big / MiB / t)
             os.unlink(nginx.root / f"big-{run}.bin")
         rows.append((f"1. upload {big // MiB} MiB, curl, one stream", "MB/s", up["papers"], None, up["s3"], up["nginx"], "higher"))
+        rows.append((f"1b. upload {big // MiB} MiB through tus, 8 MiB chunks", "MB/s", resumable["papers"], None, resumable["s3"], None, "higher"))
+        rows.append(("1c. tus ÷ one-stream upload (target ≥ 0.8)", "×", [a / b for a, b in zip(resumable["papers"], up["papers"])], None,
+                     [a / b for a, b in zip(resumable["s3"], up["s3"])], None, "higher"))
         rows.append((f"2. download {big // MiB} MiB, curl", "MB/s", down["papers"], None, down["s3"], down["nginx"], "higher"))
+
+        # 8: papers put and get of one file through a relay that cuts the connection 5 times:
+        # bytes moved ÷ the file's size (1.0 is nothing sent twice).
+        cut_size = 40 * MiB if args.quick else 200 * MiB
+        moved = through_cuts(args.papers, papers, workdir, cut_size)
 
         # 3: small uploads by one curl process, 8 transfers at a time (every Papers file durable before its 201).
         small = {"papers": [], "pg": [], "s3": [], "nginx": []}
@@ -369,6 +386,8 @@ def main() -> int:
         rows.append((f"7a. TUI first frame after {huge:,} entries arrive", "ms", [t["first_frame_ms"] for t in tui], None, None, None, "lower"))
         rows.append(("7b. TUI key press to frame, median", "ms", [t["key_to_frame_median_ms"] for t in tui], None, None, None, "lower"))
         rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, None, None, "lower"))
+        rows.append((f"8a. papers put of {cut_size // MiB} MiB through 5 cuts: bytes sent ÷ size", "×", [moved["put"]], None, None, None, "lower"))
+        rows.append((f"8b. papers get of {cut_size // MiB} MiB through 5 cuts: bytes received ÷ size", "×", [moved["get"]], None, None, None, "lower"))
     finally:
         if papers:
             papers.stop()
@@ -388,6 +407,66 @@ def main() -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(report)
     return 0
+
+
+def tus_upload(server: Papers, path: Path, name: str, chunk: int) -> tuple[float, str]:
+    """Uploads a file through the server's tus endpoint in `chunk`-byte PATCHes over one kept-alive
+    connection; returns the seconds taken and the file's node id."""
+    import base64
+    size = path.stat().st_size
+    session = requests.Session()
+    headers = {**server.auth, "Tus-Resumable": "1.0.0"}
+    t = time.perf_counter()
+    r = session.post(f"{server.api}/uploads/", headers={
+        **headers, "Upload-Length": str(size), "Upload-Metadata": "filename " + base64.b64encode(name.encode()).decode()})
+    assert r.status_code == 201, r.text
+    location = r.headers["Location"]
+    url = location if location.startswith("http") else server.base + location
+    offset, node_id = 0, None
+    with open(path, "rb") as f:
+        while offset < size:
+            body = os.pread(f.fileno(), chunk, offset)
+            r = session.patch(url, data=body, headers={
+                **headers, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+            assert r.status_code == 204, r.text
+            offset = int(r.headers["Upload-Offset"])
+            node_id = r.headers.get("Papers-Node-Id") or node_id
+    elapsed = time.perf_counter() - t
+    assert node_id, "the last chunk did not name the file"
+    return elapsed, node_id
+
+
+def through_cuts(binary: str, server: Papers, workdir: Path, size: int) -> dict:
+    """`papers put` then `papers get` of a `size`-byte file through Tests/EndToEnd/relay.py cutting
+    the connection at 15, 30, 47, 65 and 85 % of it: bytes moved ÷ size for each."""
+    sys.path.insert(0, str(ROOT / "Tests/EndToEnd"))
+    from relay import Relay
+    source = workdir / "cuts.bin"
+    with open(source, "wb") as f:
+        for i in range(size // MiB):
+            f.write(i.to_bytes(8, "little") + os.urandom(MiB - 8))
+    marks = [int(size * p) for p in (0.15, 0.30, 0.47, 0.65, 0.85)]
+    home = workdir / "cuts-home"
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_STATE_HOME=str(home / "state"))
+    env.pop("PAPERS_SERVER", None)
+    moved = {}
+    relay = Relay(server.port, up_cuts_at=marks)
+    try:
+        subprocess.run([binary, "login", "--server", relay.url, "--email", server.email, "--password-stdin"], input=server.password + "\n",
+                       text=True, env=env, check=True, capture_output=True)
+        before = relay.sent
+        subprocess.run([binary, "put", "-q", str(source), "/cuts.bin"], env=env, check=True, capture_output=True, timeout=900)
+        assert relay.cuts == 5, relay.cuts
+        moved["put"] = (relay.sent - before) / size
+        relay.down_cuts_at = [relay.received + m for m in marks]
+        before = relay.received
+        subprocess.run([binary, "get", "-q", "/cuts.bin", str(workdir / "cuts-back.bin")], env=env, check=True, capture_output=True, timeout=900)
+        assert relay.cuts == 10, relay.cuts
+        moved["get"] = (relay.received - before) / size
+        assert hashlib.sha256((workdir / "cuts-back.bin").read_bytes()).hexdigest() == hashlib.sha256(source.read_bytes()).hexdigest()
+    finally:
+        relay.close()
+    return moved
 
 
 def postgres_database(base: str) -> str:
@@ -472,7 +551,8 @@ def render(rows, runs: int, quick: bool) -> str:
             if not values:
                 return "—"
             m, lo, hi = summary(values)
-            return f"{m:,.1f} [{lo:,.1f}–{hi:,.1f}]"
+            digits = 2 if unit == "×" else 1
+            return f"{m:,.{digits}f} [{lo:,.{digits}f}–{hi:,.{digits}f}]"
         def ratio(a, b):
             return f"{summary(a)[0] / summary(b)[0]:.2f}" if a and b else "—"
         lines.append(f"| {name} | {unit} ({better} is better) | {cell(ours)} | {cell(on_pg)} | {cell(with_s3)} | {cell(theirs)} | "
