@@ -11,8 +11,8 @@ public struct ResumableSettings: Sendable, Equatable {
     public var threshold: Int64 = 16 << 20
     public var chunkSize: Int64 = 8 << 20
     /// Tries per chunk before the upload fails (it stays resumable): with the backoff, about two
-    /// minutes — longer than a server holds a dead connection's chunk (its idle timeout, 60 s by
-    /// default), during which it answers 423.
+    /// minutes. (A server answers 423 for at most 3 s while it takes the upload over from a
+    /// request of a dead connection; 423 is retried like a 5xx.)
     public var attempts = 12
     /// `nil`: nothing remembered across runs (the upload still resumes within this one).
     public var records: TransferRecords? = TransferRecords.standard()

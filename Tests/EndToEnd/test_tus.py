@@ -294,6 +294,51 @@ def test_a_connection_cut_mid_patch_keeps_what_arrived(module_server, user):
     assert alice.get_node(node_id).json()["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+def test_a_newer_patch_takes_over_from_one_whose_client_went_silent(module_server, user):
+    """A client whose link died without a FIN or RST leaves its PATCH waiting for bytes; its retry
+    must not be refused for as long as the server would wait (the idle timeout)."""
+    alice = user()
+    data = os.urandom(6 * MiB)
+    uid = upload_id(create(alice, len(data), filename="silent.bin"))
+    silent = send_partial_patch(module_server, alice, uid, 0, len(data), data[:2 * MiB])
+    try:
+        assert wait_until(lambda: int(head(alice, uid).headers["Upload-Offset"]) == 2 * MiB, timeout=10)
+        started = time.monotonic()
+        node_id = resume(alice, uid, data)
+        assert time.monotonic() - started < 10, "the retry waited for the silent request's idle timeout"
+        assert alice.get_node(node_id).json()["sha256"] == hashlib.sha256(data).hexdigest()
+        # The silent request is answered (423, taken over) and closed; it wrote nothing more.
+        silent.settimeout(10)
+        answer = silent.recv(4096).decode(errors="replace")
+        assert answer.startswith("HTTP/1.1 423") and "upload_taken_over" in answer, answer
+    finally:
+        silent.close()
+
+
+def test_two_patches_at_once_never_interleave_their_bytes(module_server, user):
+    """Two live PATCHes of one upload: the newer one takes over at the offset the older one reached,
+    the older one's later bytes are refused, and the file is exactly the bytes in order."""
+    alice = user()
+    data = os.urandom(4 * MiB)
+    uid = upload_id(create(alice, len(data), filename="both.bin"))
+    first = send_partial_patch(module_server, alice, uid, 0, len(data), data[:MiB])
+    try:
+        assert wait_until(lambda: int(head(alice, uid).headers["Upload-Offset"]) == MiB, timeout=10)
+        # The newer PATCH names the wrong offset: taking over does not skip the offset check.
+        r = patch(alice, uid, 0, data)
+        assert_error(r, 409, "offset_mismatch")
+        assert r.headers["Upload-Offset"] == str(MiB)
+        node_id = resume(alice, uid, data)
+        try:
+            first.sendall(data[MiB:2 * MiB])  # too late: the older request was taken over
+        except OSError:
+            pass
+        assert alice.get_node(node_id).json()["sha256"] == hashlib.sha256(data).hexdigest()
+        assert content(alice, node_id) == data
+    finally:
+        first.close()
+
+
 def test_a_cut_chunk_with_a_checksum_is_dropped_whole(module_server, user):
     alice = user()
     data = os.urandom(2 * MiB)

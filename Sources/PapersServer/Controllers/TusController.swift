@@ -148,6 +148,9 @@ struct TusController {
             return APIError(.contentTooLarge, code: "payload_too_large", message: "This upload has \(length) bytes; the body goes past them.")
         case .checksumMismatch:
             return APIError(checksumMismatchStatus, code: "checksum_mismatch", message: "The chunk does not match its Upload-Checksum; it was dropped.")
+        case .takenOver:
+            return APIError(lockedStatus, code: "upload_taken_over", message: "A newer request took this upload over; ask for its offset (HEAD).",
+                headers: [.connection: "close"])
         case .interrupted:
             return APIError(
                 .badRequest, code: "upload_interrupted", message: "The body was cut off; ask for the offset (HEAD) and send the rest.",

@@ -22,10 +22,25 @@ final class ResumableUploads: Service, Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     private let hashes = Mutex<[String: RunningHash]>([:])
+    /// The append running in this process for each upload, to be asked to stop by a newer PATCH.
+    private let holders = Mutex<[String: AppendHolder]>([:])
 
-    private struct RunningHash {
+    private struct RunningHash: Sendable {
         var offset: Int64
         var sha = SHA256()
+    }
+
+    /// What one append hashes while its chunks arrive (changed only by the task receiving the body).
+    private final class ChunkHashes: @unchecked Sendable {
+        var running: RunningHash?
+        var sha1: Insecure.SHA1?
+        var sha256: SHA256?
+
+        init(running: RunningHash?, checksum: Checksum?) {
+            self.running = running
+            sha1 = checksum?.algorithm == .sha1 ? Insecure.SHA1() : nil
+            sha256 = checksum?.algorithm == .sha256 ? SHA256() : nil
+        }
     }
 
     init(store: ResumableUploadStore, files: FileService, expiry: TimeInterval, sweepInterval: TimeInterval, now: @escaping @Sendable () -> Date,
@@ -97,7 +112,7 @@ final class ResumableUploads: Service, Sendable {
     /// - Throws: `ResumableUploadError` (`.notFound`, `.expired`, `.wrongOffset`, `.busy`, `.tooLong`,
     ///   `.checksumMismatch`), the body's error when it was cut off, and at completion what
     ///   `FileService.createFile` throws (the upload is then ended).
-    func append<Body: AsyncSequence>(
+    func append<Body: AsyncSequence & Sendable>(
         ownerId: String, id: String, offset: Int64, body: Body, checksum: Checksum?
     ) async throws -> (upload: ResumableUpload, offset: Int64, node: NodeRecord?) where Body.Element == ByteBuffer {
         let upload = try find(ownerId: ownerId, id: id)
@@ -106,29 +121,41 @@ final class ResumableUploads: Service, Sendable {
             for try await chunk in body where chunk.readableBytes > 0 { throw ResumableUploadError.tooLong(length: upload.length) }
             return (upload, upload.length, nil)
         }
-        let append = try store.openForAppend(upload)
+        let append = try await openForAppend(upload)
         guard append.start == offset else { throw ResumableUploadError.wrongOffset(expected: append.start) }
+        let holder = AppendHolder()
+        holders.withLock { $0[id] = holder }
+        defer { holders.withLock { if $0[id] === holder { $0[id] = nil } } }
         let before = hashes.withLock { $0.removeValue(forKey: id) }.flatMap { $0.offset == offset ? $0 : nil }
-        var running = before
-        var chunkSHA1 = checksum?.algorithm == .sha1 ? Insecure.SHA1() : nil
-        var chunkSHA256 = checksum?.algorithm == .sha256 ? SHA256() : nil
+        let hashed = ChunkHashes(running: before, checksum: checksum)
         do {
-            for try await chunk in body {
-                try append.write(chunk)
-                chunk.withUnsafeReadableBytes { bytes in
-                    running?.sha.update(bufferPointer: bytes)
-                    chunkSHA1?.update(bufferPointer: bytes)
-                    chunkSHA256?.update(bufferPointer: bytes)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await chunk in body {
+                        try append.write(chunk)
+                        chunk.withUnsafeReadableBytes { bytes in
+                            hashed.running?.sha.update(bufferPointer: bytes)
+                            hashed.sha1?.update(bufferPointer: bytes)
+                            hashed.sha256?.update(bufferPointer: bytes)
+                        }
+                    }
                 }
+                group.addTask {
+                    // A newer PATCH of this upload (its client gave this connection up) takes over.
+                    await holder.takeoverRequested()
+                    if !Task.isCancelled { throw ResumableUploadError.takenOver }
+                }
+                defer { group.cancelAll() }
+                _ = try await group.next()
             }
         } catch {
-            if checksum != nil || error is ResumableUploadError {
+            if checksum != nil || (error is ResumableUploadError && error as? ResumableUploadError != .takenOver) {
                 await append.undo()
                 if let before { hashes.withLock { $0[id] = before } }
             } else {
-                // Cut off: what arrived stays, and the client resumes after it.
+                // Cut off (or taken over): what arrived stays, and the client resumes after it.
                 try? await append.sync()
-                if var running {
+                if var running = hashed.running {
                     running.offset = append.offset
                     hashes.withLock { $0[id] = running }
                 }
@@ -136,7 +163,7 @@ final class ResumableUploads: Service, Sendable {
             throw error is ResumableUploadError || error is UploadError ? error : ResumableUploadError.interrupted
         }
         if let checksum {
-            let actual = chunkSHA1.map { Array($0.finalize()) } ?? chunkSHA256.map { Array($0.finalize()) } ?? []
+            let actual = hashed.sha1.map { Array($0.finalize()) } ?? hashed.sha256.map { Array($0.finalize()) } ?? []
             guard actual == checksum.digest else {
                 await append.undo()
                 if let before { hashes.withLock { $0[id] = before } }
@@ -145,7 +172,7 @@ final class ResumableUploads: Service, Sendable {
         }
         try await append.sync()
         let reached = append.offset
-        if var running {
+        if var running = hashed.running {
             running.offset = reached
             hashes.withLock { $0[id] = running }
         }
@@ -154,6 +181,24 @@ final class ResumableUploads: Service, Sendable {
         guard store.load(id) != nil else { throw ResumableUploadError.notFound }
         let (done, node) = try await complete(upload)
         return (done, reached, node)
+    }
+
+    /// Opens an upload's bytes for an append. While another append of this process holds them
+    /// (a PATCH whose connection may be dead without the server knowing yet), that one is asked to
+    /// stop — keeping what arrived — and this one waits up to 3 s for its turn.
+    /// - Throws: `ResumableUploadError.busy` when the holder does not let go (or is another
+    ///   process), `.notFound`.
+    private func openForAppend(_ upload: ResumableUpload) async throws -> UploadAppend {
+        do { return try store.openForAppend(upload) } catch ResumableUploadError.busy {
+            guard let holder = holders.withLock({ $0[upload.id] }) else { throw ResumableUploadError.busy }
+            holder.requestTakeover()
+            let deadline = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                do { return try store.openForAppend(upload) } catch ResumableUploadError.busy { continue }
+            }
+            throw ResumableUploadError.busy
+        }
     }
 
     /// Ends an upload and removes its bytes (a committed file stays).
@@ -214,5 +259,20 @@ final class ResumableUploads: Service, Sendable {
             await store.remove(id)
         }
         return ids.count
+    }
+}
+
+/// One running append, which a newer PATCH of the same upload can ask to stop.
+private final class AppendHolder: Sendable {
+    private let requested: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() { (requested, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1)) }
+
+    func requestTakeover() { continuation.yield() }
+
+    /// Returns when a takeover is asked for, or when the waiting task is cancelled.
+    func takeoverRequested() async {
+        for await _ in requested { return }
     }
 }

@@ -120,8 +120,9 @@ final class ResumableUploadStore: Sendable {
     }
 }
 
-/// An append in progress: bytes written at the end of an upload's `.bin`, under its lock.
-final class UploadAppend {
+/// An append in progress: bytes written at the end of an upload's `.bin`, under its lock. Used by
+/// one task at a time (the one receiving the body, then the one finishing the request).
+final class UploadAppend: @unchecked Sendable {
     let fd: Int32
     let path: String
     /// The offset the append started at.
@@ -198,4 +199,6 @@ enum ResumableUploadError: Error, Sendable, Equatable {
     case checksumMismatch
     /// The body was cut off (the bytes that arrived are kept unless a checksum was promised).
     case interrupted
+    /// A newer PATCH of the upload took over from this one (what arrived is kept, as for a cut).
+    case takenOver
 }
