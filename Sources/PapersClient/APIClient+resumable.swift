@@ -124,7 +124,7 @@ extension APIClient {
         var metadata = ["filename": name, "on_conflict": onConflict.rawValue]
         if let parentId { metadata["parent_id"] = parentId }
         let encoded = metadata.sorted { $0.key < $1.key }.map { "\($0.key) \(Data($0.value.utf8).base64EncodedString())" }.joined(separator: ",")
-        var transfer = CurlTransfer(method: "POST", url: try url(try userPath("/uploads/")), body: .bytes([], contentType: "application/json"))
+        var transfer = CurlTransfer(method: "POST", url: try url(try userPath("/uploads/")))
         transfer.headers = ["Tus-Resumable: 1.0.0", "Upload-Length: \(length)", "Upload-Metadata: \(encoded)"]
         let result = try await exchange(transfer)
         guard let location = result.headers["location"] else { throw .badResponse(message: "the server made an upload without a Location") }

@@ -1,9 +1,10 @@
 import Synchronization
 
 /// Runs a tree transfer's files a few at a time: the walk adds each file's work and goes on while
-/// fewer than `limit` run; when one fails, no more start, the others are cancelled, and `finish`
-/// throws the first failure. Outputs come back in the order the work was added. Used only by the
-/// task that walks the tree; the file tasks report back through `done` and `failure`.
+/// fewer than `limit` run; when one fails, no more start, the ones already going are let finish
+/// (a file that started arrives whole or not at all, as one at a time would), and `finish` throws
+/// the first failure. Outputs come back in the order the work was added. Used only by the task
+/// that walks the tree; the file tasks report back through `done` and `failure`.
 final class Lanes<Output: Sendable> {
     private let limit: Int
     private var tasks: [Task<Output, any Error>] = []
@@ -45,21 +46,19 @@ final class Lanes<Output: Sendable> {
     }
 
     /// Waits for all the work; its outputs in order.
-    /// - Throws: the first failure (the rest cancelled and waited for).
+    /// - Throws: the first failure (once the rest has finished).
     func finish() async throws(ClientError) -> [Output] {
+        await drain()
+        if let first = failure.first { throw first }
         var outputs: [Output] = []
         for task in tasks {
-            do { outputs.append(try await task.value) } catch {
-                await abandon()
-                throw failure.first ?? .cancelled
-            }
+            do { outputs.append(try await task.value) } catch { throw error as? ClientError ?? .cancelled }
         }
         return outputs
     }
 
-    /// Cancels the work still running (the walk stopped) and waits until it has.
-    func abandon() async {
-        for task in tasks { task.cancel() }
+    /// Waits until the work already started has finished (the walk stopped).
+    func drain() async {
         for task in tasks { _ = try? await task.value }
     }
 

@@ -88,7 +88,7 @@ public struct TreeTransfer: Sendable {
     private func inLanes<Output: Sendable>(_ walk: (Lanes<Output>) async throws(ClientError) -> Void) async throws(ClientError) -> [Output] {
         let lanes = Lanes<Output>(limit: parallelism)
         do { try await walk(lanes) } catch {
-            await lanes.abandon()
+            await lanes.drain()
             throw error
         }
         return try await lanes.finish()

@@ -199,3 +199,41 @@ def test_a_killed_get_is_resumed_and_a_changed_file_starts_over(module_server, t
         assert sorted(p.name for p in out.iterdir()) == ["changed.bin", "mine.bin", "mine.bin.part", "resume.bin"]
     finally:
         relay.close()
+
+
+def test_put_and_get_of_a_tree_several_files_at_once(module_server, tmp_path):
+    relay = Relay(module_server.port)
+    try:
+        cli = account_through(relay, module_server, tmp_path)
+        tree = tmp_path / "tree"
+        (tree / "sub").mkdir(parents=True)
+        expected = {}
+        for i in range(24):
+            data = os.urandom(1000 * (i + 1))
+            rel = f"sub/f{i:02d}.bin" if i % 2 else f"f{i:02d}.bin"
+            (tree / rel).write_bytes(data)
+            expected[rel] = hashlib.sha256(data).hexdigest()
+        out = json.loads(cli.ok("put", "-r", "--json", "--transfers", "8", tree, "/").stdout)
+        # The answers come in the walk's order (a folder's entries by name), whatever finished first.
+        walk = sorted(rel for rel in expected if "/" not in rel) + sorted(rel for rel in expected if "/" in rel)
+        assert [n["path"] for n in out["uploaded"]] == [f"/tree/{rel}" for rel in walk]
+        back = tmp_path / "back"
+        cli.ok("get", "-r", "-q", "--transfers", "8", "/tree", back)
+        assert {str(p.relative_to(back)): file_sha256(p) for p in back.rglob("*") if p.is_file()} == expected
+        # A file in the way under --on-conflict fail: the transfer stops there, the files before it
+        # in the walk arrive whole, and no part file is left.
+        again = tmp_path / "again"
+        (again / "tree").mkdir(parents=True)
+        (again / "tree" / "f04.bin").write_bytes(b"mine")
+        r = cli.run("get", "-r", "-q", "--transfers", "8", "/tree", again)
+        assert r.returncode == 3, r
+        assert (again / "tree" / "f04.bin").read_bytes() == b"mine"
+        # (A remote folder lists its folders first: sub/ came before f00.bin.)
+        arrived = {str(p.relative_to(again / "tree")): file_sha256(p) for p in (again / "tree").rglob("*") if p.is_file()}
+        del arrived["f04.bin"]
+        assert arrived == {rel: sha for rel, sha in expected.items() if rel.startswith("sub/") or rel in ("f00.bin", "f02.bin")}
+        for bad in ("0", "17", "many"):
+            r = cli.run("put", "--transfers", bad, tree / "f00.bin", "/")
+            assert r.returncode == 1 and b"--transfers" in r.stderr_bytes, r
+    finally:
+        relay.close()

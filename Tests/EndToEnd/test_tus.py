@@ -216,6 +216,28 @@ def test_creation_with_upload_and_an_empty_file(module_server, user):
     assert r.status_code == 201 and content(alice, r.headers["Papers-Node-Id"]) == b""
 
 
+def test_on_conflict_at_creation_and_when_the_name_is_taken_meanwhile(module_server, user):
+    alice = user()
+    old = alice.upload("report.txt", b"old version")
+    # overwrite: the same node gets the new content (its id stays), as an ordinary upload's would.
+    uid = upload_id(create(alice, 11, filename="report.txt", on_conflict="overwrite"))
+    r = patch(alice, uid, 0, b"new version")
+    assert r.status_code == 204 and r.headers["Papers-Node-Id"] == old["id"]
+    assert content(alice, old["id"]) == b"new version"
+    # rename: a numbered name beside it.
+    uid = upload_id(create(alice, 5, filename="report.txt", on_conflict="rename"))
+    r = patch(alice, uid, 0, b"third")
+    assert r.status_code == 204 and alice.get_node(r.headers["Papers-Node-Id"]).json()["name"] == "report (1).txt"
+    # fail (the default): refused at creation when taken then, and at the end when taken meanwhile
+    # (the upload is then ended: 404 after).
+    assert_error(create(alice, 5, filename="report.txt"), 409, "name_conflict")
+    uid = upload_id(create(alice, 5, filename="later.txt"))
+    alice.upload("later.txt", b"first")
+    assert_error(patch(alice, uid, 0, b"again"), 409, "name_conflict")
+    assert head(alice, uid).status_code == 404
+    assert sorted(n["name"] for n in alice.list_all()) == ["later.txt", "report (1).txt", "report.txt"]
+
+
 def test_a_wrong_sha256_in_the_metadata_stores_nothing(module_server, user):
     alice = user()
     wrong = hashlib.sha256(b"something else").hexdigest()

@@ -19,6 +19,12 @@ final class DiskBlobStore: BlobStore {
     /// - Throws: `UploadError.storageFailed` when it cannot be made.
     init(directory: String) throws {
         self.directory = directory
+        try Self.makeFolder(directory)
+    }
+
+    /// Creates a folder (and its parents) readable by the server's user only, when missing.
+    /// - Throws: `UploadError.storageFailed` when it cannot be made.
+    static func makeFolder(_ directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

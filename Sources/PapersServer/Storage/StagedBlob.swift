@@ -113,6 +113,6 @@ final class StagedBlob {
 }
 
 /// `sync_file_range(2)`, which Swift's Glibc module does not export (it needs `_GNU_SOURCE`).
-@_silgen_name("sync_file_range") private func linuxSyncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
+@_silgen_name("sync_file_range") func linuxSyncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
 /// `SYNC_FILE_RANGE_WRITE`: start write-out of dirty pages in the range, without waiting.
-private let syncFileRangeWrite: UInt32 = 2
+let syncFileRangeWrite: UInt32 = 2

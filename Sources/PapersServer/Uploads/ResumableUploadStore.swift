@@ -19,11 +19,7 @@ final class ResumableUploadStore: Sendable {
     /// - Throws: `UploadError.storageFailed` when it cannot be made.
     init(directory: String) throws {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw UploadError.storageFailed(detail: "cannot create \(directory): \(error)")
-        }
+        try DiskBlobStore.makeFolder(directory)
     }
 
     /// Upload ids are UUIDs; anything else names no upload (and never a path outside the folder).
@@ -129,6 +125,8 @@ final class UploadAppend: @unchecked Sendable {
     let start: Int64
     let length: Int64
     private(set) var written: Int64 = 0
+    /// Up to where the disk was asked to start writing (see `write`).
+    private var writtenBack: Int64 = 0
 
     init(fd: Int32, path: String, start: Int64, length: Int64) {
         self.fd = fd
@@ -158,6 +156,13 @@ final class UploadAppend: @unchecked Sendable {
             }
         }
         written += Int64(count)
+        // Start writing what arrived to the disk now, so the fsync that ends the chunk waits for the
+        // last half MiB instead of all of it (as `StagedBlob` does for a plain upload; measured on 1 GiB
+        // in 8 MiB chunks: tus ÷ one stream 0.75 with 2 MiB steps, 0.84 with half a MiB).
+        if written - writtenBack >= 512 << 10 {
+            _ = linuxSyncFileRange(fd, start + writtenBack, written - writtenBack, syncFileRangeWrite)
+            writtenBack = written
+        }
     }
 
     /// Makes what was appended durable (on `StagingArea.syncThreads`).

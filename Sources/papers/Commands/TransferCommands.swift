@@ -21,6 +21,7 @@ struct Put: AsyncParsableCommand {
     var noResume = false
     @Option(name: .customLong("chunked-from"), help: "Files from this size on go in resumable chunks: 16M (default), 1G; 0 for every file.")
     var chunkedFrom: String?
+    @Option(help: "Files sent at once, 1 to 16 (default 4).") var transfers = 4
     @OptionGroup var options: ClientOptions
     @Argument(help: "Local files or folders, then the remote destination.") var paths: [String] = []
 
@@ -28,6 +29,7 @@ struct Put: AsyncParsableCommand {
         guard paths.count >= 2 else { throw ValidationError("give at least one local path and a remote destination") }
         guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
         if let chunkedFrom, ConfigValue.size(chunkedFrom) == nil { throw ValidationError("--chunked-from must look like 16M, 1G or 0, not \(chunkedFrom)") }
+        guard (1...16).contains(transfers) else { throw ValidationError("--transfers must be 1 to 16, not \(transfers)") }
     }
 
     struct Output: Encodable { var uploaded: [Node] }
@@ -56,9 +58,10 @@ struct Put: AsyncParsableCommand {
             let target = RemotePath(paths.last!)
             var uploaded: [Node] = []
             let found = try await client.lookup(target)
-            let shown = ShownTransfer(quiet: options.quiet, json: json)
+            let shown = ShownTransfer(
+                quiet: options.quiet, json: json, parallelism: transfers, total: try? TreeTransfer.localSize(of: sources))
             defer { shown.stop() }
-            let tree = TreeTransfer(client: client, conflicts: conflicts, events: shown.events)
+            let tree = TreeTransfer(client: client, conflicts: conflicts, events: shown.events, parallelism: transfers)
             if let folderId = found.folderId {
                 for source in sources { uploaded += try await tree.upload(source, into: folderId) }
             } else {
@@ -85,12 +88,14 @@ struct Get: AsyncParsableCommand {
     @Option(name: .customLong("on-conflict"), help: "When a local file of that name exists: fail, skip, rename (keep both) or overwrite.")
     var onConflict = "fail"
     @Flag(help: "One JSON document: {\"downloaded\": [{\"remote\", \"local\", \"size\", \"sha256\"}, ...]}.") var json = false
+    @Option(help: "Files fetched at once, 1 to 16 (default 4).") var transfers = 4
     @OptionGroup var options: ClientOptions
     @Argument(help: "Remote files or folders, then the local destination.") var paths: [String] = []
 
     func validate() throws {
         guard paths.count >= 2 else { throw ValidationError("give at least one remote path and a local destination") }
         guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
+        guard (1...16).contains(transfers) else { throw ValidationError("--transfers must be 1 to 16, not \(transfers)") }
     }
 
     struct Item: Encodable {
@@ -125,9 +130,10 @@ struct Get: AsyncParsableCommand {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
             var files: [(node: Node, local: String)] = []
-            let shown = ShownTransfer(quiet: options.quiet, json: json)
+            // Folders' sizes are the sum of what is under them.
+            let shown = ShownTransfer(quiet: options.quiet, json: json, parallelism: transfers, total: nodes.reduce(0) { $0 + $1.size })
             defer { shown.stop() }
-            let tree = TreeTransfer(client: client, conflicts: ConflictRule(option: onConflict)!, events: shown.events)
+            let tree = TreeTransfer(client: client, conflicts: ConflictRule(option: onConflict)!, events: shown.events, parallelism: transfers)
             if (exists && isDirectory.boolValue) || target.hasSuffix("/") || nodes.count > 1 {
                 if !exists {
                     do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
