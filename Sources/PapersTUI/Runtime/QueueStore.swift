@@ -65,11 +65,7 @@ public struct QueueStore: Sendable {
         }
         queues[PlaceStore.key(session)] = unfinished.isEmpty ? nil : unfinished
         guard let data = try? JSONEncoder().encode(queues) else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        rename(temporary, path)
+        PrivateFile.write(data, to: path)
     }
 
     private func all() -> [String: [Saved]] {
