@@ -114,11 +114,7 @@ extension APIClient {
             }
             received = (result.receivedSHA256, result.receivedBytes)
         }
-        guard received.sha256 == node.sha256, received.bytes == node.size else {
-            throw .integrity(
-                message: "\(node.name): received \(received.bytes) bytes with SHA-256 \(received.sha256 ?? "-"), expected \(node.size) bytes with \(node.sha256 ?? "-")"
-            )
-        }
+        try Self.checkWhole(node, sha256: received.sha256, bytes: received.bytes)
     }
 
     /// Streams a file's content into an open descriptor (stdout for `papers get - `) and checks its SHA-256.
@@ -126,10 +122,15 @@ extension APIClient {
     public func download(_ node: Node, into descriptor: Int32, control: TransferControl? = nil) async throws(ClientError) {
         let transfer = CurlTransfer(method: "GET", url: try url(try userPath("/files/\(node.id)/content")), sink: .file(descriptor: descriptor))
         let result = try await exchange(transfer, control: control)
-        guard result.receivedSHA256 == node.sha256, result.receivedBytes == node.size else {
+        try Self.checkWhole(node, sha256: result.receivedSHA256, bytes: result.receivedBytes)
+    }
+
+    /// Whether what arrived is the node's content.
+    /// - Throws: `ClientError.integrity` when its size or SHA-256 differs.
+    static func checkWhole(_ node: Node, sha256: String?, bytes: Int64) throws(ClientError) {
+        guard sha256 == node.sha256, bytes == node.size else {
             throw .integrity(
-                message: "\(node.name): received \(result.receivedBytes) bytes with SHA-256 \(result.receivedSHA256 ?? "-"), expected \(node.size) bytes with \(node.sha256 ?? "-")"
-            )
+                message: "\(node.name): received \(bytes) bytes with SHA-256 \(sha256 ?? "-"), expected \(node.size) bytes with \(node.sha256 ?? "-")")
         }
     }
 

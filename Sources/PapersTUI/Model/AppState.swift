@@ -156,12 +156,12 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public var progress = TransferProgress(bytes: 0, total: nil, bytesPerSecond: 0)
     /// Entries passed over, with why (`path: reason`).
     public var skipped: [String] = []
-    /// Files that arrived.
-    public var filesDone = 0
     /// What a resumed transfer passes over (`TreeTransfer.Done.key` of each file that arrived) and
     /// those files' bytes.
     public var done: Set<String> = []
     public var bytesDone: Int64 = 0
+    /// Files that arrived (in this run and the ones before).
+    public var filesDone: Int { done.count }
     /// The files being sent now.
     public var files: [FileRow] = []
     /// Files sent at once.

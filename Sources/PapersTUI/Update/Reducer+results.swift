@@ -192,7 +192,6 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return effects
     case .transferFileDone(let id, let key, let bytes):
         if let index = state.transfers.firstIndex(where: { $0.id == id }) {
-            state.transfers[index].filesDone += 1
             state.transfers[index].done.insert(key)
             state.transfers[index].bytesDone += bytes
         }
