@@ -78,7 +78,7 @@ public struct AppDependencies: Sendable {
         }
         let store: any MetadataStore
         if case .postgres(let url) = configuration.database {
-            store = try await PostgresMetadataStore(url: url, logger: logger, now: now)
+            store = try await PostgresMetadataStore(url: url, logger: logger, retention: configuration.retention, now: now)
         } else {
             let databasePath = configuration.sqlitePath
             // A database outside the data directory (`--database`) gets its folder made like the data directory.
@@ -86,7 +86,8 @@ public struct AppDependencies: Sendable {
                 atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
             try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
-            store = try SQLiteMetadataStore(path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, now: now)
+            store = try SQLiteMetadataStore(
+                path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, retention: configuration.retention, now: now)
         }
         return try await AppDependencies(configuration: configuration, store: store, blobs: blobs, staging: staging, logger: logger)
     }
@@ -150,6 +151,8 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     ).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     TusController(uploads: dependencies.resumableUploads, maxUpload: dependencies.configuration.maxUploadBytes)
         .addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    TrashController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    SearchController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     table.load(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }

@@ -63,6 +63,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("upload-expiry"), help: "How long an unfinished resumable upload waits for its bytes: 30m, 24h, 7d (PAPERS_UPLOAD_EXPIRY). Default 24h.")
     var uploadExpiry: String?
 
+    @Option(
+        name: .customLong("trash-days"),
+        help: "Days a deleted file or folder stays in the trash before it is deleted for good; 0 deletes at once (PAPERS_TRASH_DAYS). Default 30.")
+    var trashDays: String?
+
+    @Option(
+        name: .customLong("keep-versions"),
+        help: "Earlier versions kept of each file when its content is replaced; 0 keeps none (PAPERS_KEEP_VERSIONS). Default 10.")
+    var keepVersions: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -117,6 +127,12 @@ struct Serve: AsyncParsableCommand {
         }
         if let seconds = try parsed(uploadExpiry, "PAPERS_UPLOAD_EXPIRY", "upload-expiry", like: "30m, 24h or 7d", ConfigValue.duration) {
             configuration.uploadExpiry = seconds
+        }
+        if let days = try parsed(trashDays, "PAPERS_TRASH_DAYS", "trash-days", like: "0, 7 or 30 (days, up to 36500)", ConfigValue.count) {
+            configuration.trashDays = days
+        }
+        if let count = try parsed(keepVersions, "PAPERS_KEEP_VERSIONS", "keep-versions", like: "0, 10 or 100 (up to 36500)", ConfigValue.count) {
+            configuration.keepVersions = count
         }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }

@@ -21,12 +21,14 @@ import Testing
         let owner: String
         static let grace: TimeInterval = 30
 
-        init(_ backend: StoreBackend) async throws {
+        /// Without trash or versions unless a test asks: these tests are about content a delete or
+        /// a replacement lets go of at once.
+        init(_ backend: StoreBackend, retention: Retention = Retention(trashDays: 0, keepVersions: 0)) async throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("papers-gc-\(UUID().uuidString)").path
             blobs = try DiskBlobStore(directory: root + "/blobs")
             let clock = self.clock
             database = try await backend.makeDatabase()
-            store = try await database.open(now: { clock.now })
+            store = try await database.open(now: { clock.now }, retention: retention)
             var files = FileService(store: store, blobs: blobs, staging: try StagingArea(root: root + "/tmp"), maxUpload: nil)
             files.removalWait = .seconds(5)
             self.files = files
@@ -47,7 +49,7 @@ import Testing
         }
 
         func delete(_ node: NodeRecord) async throws {
-            try await files.deleteNode(ownerId: owner, id: node.id, kind: .any, ifMatch: nil)
+            try await files.deleteNode(ownerId: owner, id: node.id, kind: .any, ifMatch: nil, permanent: true)
         }
 
         func exists(_ text: String) -> Bool {

@@ -346,11 +346,11 @@ import Testing
             #expect(listed == [hash])
             // The second copy was dropped from tmp/ before its answer.
             #expect(stagedFiles(h.dataDirectory).isEmpty)
-            #expect(try await ada.call(.delete, "/files/\(a["id"] as! String)").status == .noContent)
+            #expect(try await ada.call(.delete, "/files/\(a["id"] as! String)?permanent=true").status == .noContent)
             #expect(FileManager.default.fileExists(atPath: blob))
             let folder = try await bob.mkdir("f")
             #expect(try await bob.call(.put, "/files/\(b["id"] as! String)", json: ["parent_id": folder["id"] as! String]).status == .ok)
-            #expect(try await bob.call(.delete, "/folders/\(folder["id"] as! String)").status == .noContent)
+            #expect(try await bob.call(.delete, "/folders/\(folder["id"] as! String)?permanent=true").status == .noContent)
             // Unused content stays for the grace period, then the collector removes it.
             let collector = h.dependencies.collector
             #expect(FileManager.default.fileExists(atPath: blob))
@@ -359,13 +359,17 @@ import Testing
             clock.advance(collector.grace + 1)
             #expect(try await collector.collectUnreferenced() == 1)
             #expect(!FileManager.default.fileExists(atPath: blob))
-            // A replaced version's content goes too.
+            // A replaced content stays while it is kept as a version; a delete for good lets both go.
             let c = try await ada.upload("c.txt", "old content")
             _ = try await ada.call(.put, "/files/\(c["id"] as! String)", bytes: Array("new content".utf8))
             clock.advance(collector.grace + 1)
-            #expect(try await collector.collectUnreferenced() == 1)
+            #expect(try await collector.collectUnreferenced() == 0, "the old content is a version")
+            #expect(try await h.dependencies.blobs.contains(sha256Hex("old content")))
+            #expect(try await ada.call(.delete, "/files/\(c["id"] as! String)?permanent=true").status == .noContent)
+            clock.advance(collector.grace + 1)
+            #expect(try await collector.collectUnreferenced() == 2)
             #expect(try await !h.dependencies.blobs.contains(sha256Hex("old content")))
-            #expect(try await h.dependencies.blobs.contains(sha256Hex("new content")))
+            #expect(try await !h.dependencies.blobs.contains(sha256Hex("new content")))
         }
     }
 

@@ -45,12 +45,12 @@ struct TestDatabase: Sendable {
     let location: String
     let folder: String?
 
-    func open(now: @escaping @Sendable () -> Date = Date.init) async throws -> any MetadataStore {
+    func open(now: @escaping @Sendable () -> Date = Date.init, retention: Retention = Retention()) async throws -> any MetadataStore {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         switch backend {
-        case .sqlite: return try SQLiteMetadataStore(path: location, now: now)
-        case .postgres: return try await PostgresMetadataStore(url: location, logger: logger, now: now)
+        case .sqlite: return try SQLiteMetadataStore(path: location, retention: retention, now: now)
+        case .postgres: return try await PostgresMetadataStore(url: location, logger: logger, retention: retention, now: now)
         }
     }
 

@@ -67,15 +67,25 @@ public struct Account: Codable, Sendable, Equatable {
     public var dateCreated: String
     /// `nil` when the account has no quota.
     public var quotaBytes: Int64?
+    /// Everything the quota counts: files, the trash and kept versions.
     public var usedBytes: Int64
+    /// The part of `usedBytes` in the trash (`nil` from a server older than the trash).
+    public var trashBytes: Int64?
+    /// The part of `usedBytes` kept as earlier versions of files.
+    public var versionsBytes: Int64?
 
-    public init(id: String, fullname: String, email: String, dateCreated: String, quotaBytes: Int64?, usedBytes: Int64) {
+    public init(
+        id: String, fullname: String, email: String, dateCreated: String, quotaBytes: Int64?, usedBytes: Int64, trashBytes: Int64? = nil,
+        versionsBytes: Int64? = nil
+    ) {
         self.id = id
         self.fullname = fullname
         self.email = email
         self.dateCreated = dateCreated
         self.quotaBytes = quotaBytes
         self.usedBytes = usedBytes
+        self.trashBytes = trashBytes
+        self.versionsBytes = versionsBytes
     }
 
     enum CodingKeys: String, CodingKey {
@@ -83,6 +93,8 @@ public struct Account: Codable, Sendable, Equatable {
         case dateCreated = "date_created"
         case quotaBytes = "quota_bytes"
         case usedBytes = "used_bytes"
+        case trashBytes = "trash_bytes"
+        case versionsBytes = "versions_bytes"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,6 +105,8 @@ public struct Account: Codable, Sendable, Equatable {
         try c.encode(dateCreated, forKey: .dateCreated)
         try c.encode(quotaBytes, forKey: .quotaBytes)
         try c.encode(usedBytes, forKey: .usedBytes)
+        try c.encodeIfPresent(trashBytes, forKey: .trashBytes)
+        try c.encodeIfPresent(versionsBytes, forKey: .versionsBytes)
     }
 }
 

@@ -62,6 +62,7 @@ public enum StoreMigration {
         var nodes: [[String?]] = []
         var blobs: [[String?]] = []
         var revocations: [[String?]] = []
+        var versions: [[String?]] = []
 
         func write(to target: PostgresMetadataStore) async throws -> Summary {
             let logger = target.logger
@@ -69,16 +70,25 @@ public enum StoreMigration {
             return try await target.transaction { c in
                 let existing = try await PostgresMetadataStore.rows(c, "SELECT COUNT(*) FROM users", logger: logger)[0][0].decode(Int64.self)
                 guard existing == 0 else { throw Failure.targetNotEmpty(accounts: Int(existing)) }
-                try await insert(c, "users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes)",
-                                 types: ["text", "text", "text", "text", "bigint", "bigint", "bigint"], rows: snapshot.users, logger: logger)
-                try await insert(c, "nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256, created_ms, modified_ms, version)",
-                                 types: ["text", "text", "text", "text", "text", "boolean", "bigint", "text", "text", "bigint", "bigint", "bigint"],
+                try await insert(c, "users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes)",
+                                 types: ["text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint"], rows: snapshot.users, logger: logger)
+                try await insert(c, """
+                                 nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256, created_ms, modified_ms, version,
+                                        trash_id, deleted_ms, original_parent_id, original_path, content_version)
+                                 """,
+                                 types: ["text", "text", "text", "text", "text", "boolean", "bigint", "text", "text", "bigint", "bigint", "bigint",
+                                         "text", "bigint", "text", "text", "bigint"],
                                  rows: snapshot.nodes, logger: logger)
+                try await insert(c, "versions (node_id, number, owner_id, sha256, size, modified_ms)",
+                                 types: ["text", "bigint", "text", "text", "bigint", "bigint"], rows: snapshot.versions, logger: logger)
                 try await insert(c, "blobs (sha256, size, unreferenced_ms, deleting_ms)", types: ["text", "bigint", "bigint", "bigint"],
                                  rows: snapshot.blobs, logger: logger)
                 try await insert(c, "revoked_tokens (jti, expires_ms, revoked_ms)", types: ["text", "bigint", "bigint"],
                                  rows: snapshot.revocations, logger: logger)
-                for (table, expected) in [("users", snapshot.users.count), ("nodes", snapshot.nodes.count), ("blobs", snapshot.blobs.count)] {
+                for (table, expected) in [
+                    ("users", snapshot.users.count), ("nodes", snapshot.nodes.count), ("blobs", snapshot.blobs.count),
+                    ("versions", snapshot.versions.count),
+                ] {
                     let count = Int(try await PostgresMetadataStore.rows(c, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), logger: logger)[0][0].decode(Int64.self))
                     guard count == expected else { throw Failure.countsDiffer(table: table, source: expected, target: count) }
                 }
@@ -120,7 +130,8 @@ public enum StoreMigration {
         func all(_ sql: String, columns: Int) throws -> [[String?]] {
             try Row.fetchAll(db, sql: sql).map { row in (0..<columns).map { text(row, $0) } }
         }
-        snapshot.users = try all("SELECT id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes FROM users", columns: 7)
+        snapshot.users = try all(
+            "SELECT id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes FROM users", columns: 9)
         // Parents before children: the foreign key is checked row by row.
         snapshot.nodes = try all(
             """
@@ -128,9 +139,11 @@ public enum StoreMigration {
               SELECT id, 0 FROM nodes WHERE parent_id IS NULL
               UNION ALL SELECT n.id, t.depth + 1 FROM nodes n JOIN t ON n.parent_id = t.id)
             SELECT n.id, n.owner_id, n.parent_id, n.name, n.sort_name, CASE n.is_folder WHEN 1 THEN 'true' ELSE 'false' END,
-                   n.size, n.mime_type, n.sha256, n.created_ms, n.modified_ms, n.version
+                   n.size, n.mime_type, n.sha256, n.created_ms, n.modified_ms, n.version,
+                   n.trash_id, n.deleted_ms, n.original_parent_id, n.original_path, n.content_version
             FROM nodes n JOIN t ON t.id = n.id ORDER BY t.depth
-            """, columns: 12)
+            """, columns: 17)
+        snapshot.versions = try all("SELECT node_id, number, owner_id, sha256, size, modified_ms FROM versions", columns: 6)
         snapshot.blobs = try all("SELECT sha256, size, unreferenced_ms, deleting_ms FROM blobs", columns: 4)
         snapshot.revocations = try all(
             "SELECT jti, expires_ms, \(now) FROM revoked_tokens WHERE expires_ms >= \(now)", columns: 3)

@@ -38,8 +38,15 @@ public struct ServerConfiguration: Sendable {
     public var gcInterval: TimeInterval = 600
     /// Seconds a resumable (tus) upload waits for its bytes before it is removed.
     public var uploadExpiry: TimeInterval = 24 * 3600
+    /// Days a deleted item stays in the trash before the server deletes it for good; 0 turns the trash off.
+    public var trashDays: Int = Retention.defaultTrashDays
+    /// Earlier versions kept of each file's content; 0 keeps none.
+    public var keepVersions: Int = Retention.defaultKeepVersions
     public var passwordRounds: Int = 600_000
     public var logLevel: Logger.Level = .info
+
+    /// `trashDays` and `keepVersions` as the stores take them.
+    var retention: Retention { Retention(trashDays: trashDays, keepVersions: keepVersions) }
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -130,6 +137,13 @@ public enum ConfigValue {
         guard let value = Int64(number), value >= 0 else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
+    }
+
+    /// A whole number from 0 to 36,500 (`--trash-days`, `--keep-versions`); `nil` for anything else.
+    public static func count(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.allSatisfy(\.isASCII), let value = Int(t), (0...36_500).contains(value) else { return nil }
+        return value
     }
 
     /// Like `duration`, but `0` (or `0s`, ...) is allowed.

@@ -88,10 +88,10 @@ struct AuthController {
     func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         guard let user = try await store.user(id: caller.userId) else { throw APIError.unauthorized("This account no longer exists.") }
-        let used = try await store.usedBytes(userId: user.id)
+        let usage = try await store.usage(userId: user.id)
         let account = Account(
             id: user.id, fullname: user.fullname, email: user.email, dateCreated: Timestamp.format(milliseconds: user.createdMs),
-            quotaBytes: user.quotaBytes, usedBytes: used)
+            quotaBytes: user.quotaBytes, usedBytes: usage.total, trashBytes: usage.trash, versionsBytes: usage.versions)
         return try Response.json(account, status: .ok, context: context)
     }
 }

@@ -5,25 +5,31 @@ import NIOCore
 import NIOPosix
 import PapersCore
 
-/// `GET|HEAD /files/<id>/content`: the bytes, streamed from the blob store, with ranges and validators.
+/// `GET|HEAD /files/<id>/content` and `/files/<id>/versions/<n>/content`: the bytes, streamed from
+/// the blob store, with ranges and validators.
 struct ContentController {
     let files: FileService
 
     func download(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         let node = try await files.node(id: try context.parameters.require("file_id"), ownerId: caller.userId, kind: .file)
+        return try await respond(request, with: node, etag: node.etag)
+    }
+
+    /// The content of `node` (its `sha256`, `size` and date: a version's, for a version) under `etag`.
+    func respond(_ request: Request, with node: NodeRecord, etag: String) async throws -> Response {
         var headers: HTTPFields = [
-            .eTag: node.etag,
+            .eTag: etag,
             .lastModified: HTTPDate.format(milliseconds: node.modifiedMs),
             .acceptRanges: "bytes",
             .contentType: node.mimeType,
             .contentDisposition: ContentDisposition.attachment(filename: node.name),
         ]
-        if let ifNoneMatch = request.headers[.ifNoneMatch], Self.weakMatch(ifNoneMatch, etag: node.etag) {
+        if let ifNoneMatch = request.headers[.ifNoneMatch], Self.weakMatch(ifNoneMatch, etag: etag) {
             return Response(status: .notModified, headers: headers)
         }
         var range = ByteRange.parse(request.headers[.range], size: node.size)
-        if let ifRange = request.headers[.ifRange], !Self.strongMatch(ifRange, etag: node.etag) {
+        if let ifRange = request.headers[.ifRange], !Self.strongMatch(ifRange, etag: etag) {
             // Only a strong entity tag validates a range (RFC 9110 §13.1.5): a Last-Modified date has
             // one-second resolution, so content replaced within the same second would glue two versions.
             range = .whole

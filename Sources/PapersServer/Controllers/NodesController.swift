@@ -19,6 +19,7 @@ struct NodesController {
         group.delete("files/{file_id}", use: { try await delete($0, $1, param: "file_id", kind: .any) })
         group.get("files/{file_id}/content", use: content.download)
         group.head("files/{file_id}/content", use: content.download)
+        VersionsController(files: files, content: content).addRoutes(to: group)
         group.post("folders", use: createFolder)
         group.get("folders/{folder_id}", use: folder)
         group.put("folders/{folder_id}", use: { try await edit($0, $1, param: "folder_id", kind: .folder) })
@@ -82,7 +83,8 @@ struct NodesController {
     func delete(_ request: Request, _ context: AppRequestContext, param: String, kind: NodeKind) async throws -> Response {
         let caller = try context.caller
         try await files.deleteNode(
-            ownerId: caller.userId, id: try context.parameters.require(param), kind: kind, ifMatch: request.headers[.ifMatch])
+            ownerId: caller.userId, id: try context.parameters.require(param), kind: kind, ifMatch: request.headers[.ifMatch],
+            permanent: try Self.permanent(request))
         return Response(status: .noContent)
     }
 
@@ -100,12 +102,7 @@ struct NodesController {
     static func listQuery(_ request: Request) throws -> ListQuery {
         let parameters = request.query
         var query = ListQuery()
-        if let limit = parameters["limit"] {
-            guard let value = Int(limit), (1...ListQuery.maxLimit).contains(value) else {
-                throw APIError.validation(ValidationError(field: "limit", message: "limit must be a whole number from 1 to \(ListQuery.maxLimit)."))
-            }
-            query.limit = value
-        }
+        query.limit = try pageLimit(request)
         if let sort = parameters["sort"] {
             guard let value = SortField(rawValue: sort) else {
                 throw APIError.validation(ValidationError(field: "sort", message: "sort must be name, size or date_modified."))
@@ -126,6 +123,26 @@ struct NodesController {
             query.after = value
         }
         return query
+    }
+
+    /// The `limit` of a page (listings, the trash, search): 1–1000, `ListQuery.defaultLimit` when left out.
+    /// - Throws: `APIError` (field `limit`) for anything else.
+    static func pageLimit(_ request: Request) throws -> Int {
+        guard let limit = request.query["limit"] else { return ListQuery.defaultLimit }
+        guard let value = Int(limit), (1...ListQuery.maxLimit).contains(value) else {
+            throw APIError.validation(ValidationError(field: "limit", message: "limit must be a whole number from 1 to \(ListQuery.maxLimit)."))
+        }
+        return value
+    }
+
+    /// `permanent=true|false` on a delete (left out: false, to the trash).
+    /// - Throws: `APIError` (field `permanent`) for another value.
+    static func permanent(_ request: Request) throws -> Bool {
+        switch request.query["permanent"] {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError.validation(ValidationError(field: "permanent", message: "permanent must be true or false."))
+        }
     }
 
     /// A `parent_id` as a request gave it: `nil` (left out, or JSON `null`) is the root; an empty

@@ -63,12 +63,14 @@ struct FileService: Sendable {
     }
 
     /// The room left for new content of an existing file: its old bytes are given back when the new
-    /// ones land. Throws `.nodeNotFound`, `.isAFolder`, `.preconditionFailed` for a stale `ifMatch`.
+    /// ones land, unless they are kept as a version (`--keep-versions`). Throws `.nodeNotFound`,
+    /// `.isAFolder`, `.preconditionFailed` for a stale `ifMatch`.
     func replacementLimit(ownerId: String, id: String, ifMatch: String?) async throws -> UploadLimit {
         let node = try await store.node(id: id, ownerId: ownerId, kind: .file)
         try node.checkPrecondition(ifMatch)
         let base = try await uploadLimit(ownerId: ownerId)
-        return UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + node.size })
+        let givenBack = store.retention.keepVersions > 0 ? 0 : node.size
+        return UploadLimit(maxUpload: base.maxUpload, quotaRemaining: base.quotaRemaining.map { $0 + givenBack })
     }
 
     /// A staging file in this process's `tmp/` for an upload's body.
@@ -177,9 +179,57 @@ struct FileService: Sendable {
             ownerId: ownerId, id: id, kind: kind, newName: newName, destination: destination, onConflict: onConflict, ifMatch: ifMatch)
     }
 
-    /// Deletes a node and its subtree; content no node uses any more goes to the collector.
-    /// Throws `.nodeNotFound`, `.preconditionFailed`.
-    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
-        try await store.deleteNode(ownerId: ownerId, id: id, kind: kind, ifMatch: ifMatch)
+    /// Moves a node and its subtree to the trash, or with `permanent` (or the trash off) deletes them
+    /// for good; content nothing uses any more goes to the collector. Throws `.nodeNotFound`,
+    /// `.preconditionFailed`.
+    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?, permanent: Bool) async throws {
+        try await store.deleteNode(ownerId: ownerId, id: id, kind: kind, ifMatch: ifMatch, permanent: permanent)
+    }
+
+    // MARK: Trash
+
+    /// A page of the trash, newest first.
+    func trash(ownerId: String, query: TrashQuery) async throws -> TrashedPage {
+        try await store.trash(ownerId: ownerId, query: query)
+    }
+
+    /// Puts a trashed item back. Throws `.nodeNotFound`, `.nameConflict`.
+    func restoreFromTrash(ownerId: String, id: String, onConflict: OnConflict) async throws -> NodeRecord {
+        try await store.restoreFromTrash(ownerId: ownerId, id: id, onConflict: onConflict)
+    }
+
+    /// Deletes one trashed item for good. Throws `.nodeNotFound`.
+    func eraseFromTrash(ownerId: String, id: String) async throws {
+        try await store.eraseFromTrash(ownerId: ownerId, id: id)
+    }
+
+    /// Deletes everything in the trash for good.
+    func emptyTrash(ownerId: String) async throws {
+        try await store.emptyTrash(ownerId: ownerId)
+    }
+
+    // MARK: Versions
+
+    /// A file's versions, newest (the current content) first. Throws `.nodeNotFound`, `.isAFolder`.
+    func versions(ownerId: String, fileId: String) async throws -> FileVersions {
+        try await store.versions(ownerId: ownerId, fileId: fileId)
+    }
+
+    /// One version of a file. Throws `.nodeNotFound`, `.isAFolder`, `.versionNotFound`.
+    func version(ownerId: String, fileId: String, number: Int64) async throws -> (node: NodeRecord, version: FileVersion) {
+        try await store.version(ownerId: ownerId, fileId: fileId, number: number)
+    }
+
+    /// Makes version `number` the current content. Throws `.nodeNotFound`, `.isAFolder`,
+    /// `.versionNotFound`, `.preconditionFailed`, `.quotaExceeded`; waits out the collector as uploads do.
+    func restoreVersion(ownerId: String, fileId: String, number: Int64, ifMatch: String?) async throws -> NodeRecord {
+        try await store.restoreVersion(ownerId: ownerId, fileId: fileId, number: number, ifMatch: ifMatch)
+    }
+
+    // MARK: Search
+
+    /// A page of the user's nodes whose name contains the query's text, each with its path.
+    func search(ownerId: String, query: SearchQuery) async throws -> SearchPage {
+        try await store.search(ownerId: ownerId, query: query)
     }
 }

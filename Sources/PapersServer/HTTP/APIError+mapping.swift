@@ -61,6 +61,7 @@ extension APIError {
     private static func from(_ error: StoreError) -> APIError {
         switch error {
         case .nodeNotFound: return .notFound
+        case .versionNotFound: return APIError(.notFound, code: "version_not_found", message: "This file has no version of that number.")
         case .notAFolder: return .badRequest("The parent you named is a file, not a folder.", code: "not_a_folder")
         case .isAFolder: return .badRequest("This is a folder; it has no content of its own.", code: "is_a_folder")
         case .nameConflict(let name):

@@ -4,7 +4,9 @@ import PapersCore
 import ServiceLifecycle
 
 /// The periodic job that removes content no node has used for `grace` (`--gc-grace`), every
-/// `interval` (`--gc-interval`).
+/// `interval` (`--gc-interval`). Each round first applies the retention (`MetadataStore.retention`):
+/// trash older than `--trash-days` (all of it with 0) and versions past `--keep-versions` are
+/// deleted for good, so the content they alone used is collected a grace period later.
 ///
 /// Each round claims a batch in the metadata store, removes it from the blob store, and forgets it
 /// (see `SQLiteMetadataStore+collection.swift` for why that order is safe without a lock held across
@@ -36,6 +38,10 @@ struct BlobCollector: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 if try await store.acquireLease("blob-collector", holder: holder, seconds: leaseSeconds) {
+                    let (items, versions) = try await applyRetention()
+                    if items + versions > 0 {
+                        logger.info("deleted for good \(items) items past the trash's \(store.retention.trashDays) days and \(versions) versions past the \(store.retention.keepVersions) kept")
+                    }
                     var removed = try await collectUnreferenced()
                     if !swept {
                         removed += try await sweepUnrecorded()
@@ -52,6 +58,25 @@ struct BlobCollector: Service {
                 try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
         }
+    }
+
+    /// Purges the trash past its days and versions past the number kept, batch by batch, while this
+    /// process holds the lease. Returns how many items and versions went.
+    func applyRetention() async throws -> (items: Int, versions: Int) {
+        var items = 0
+        var versions = 0
+        let cutoff = store.now().addingTimeInterval(-store.retention.trashSeconds)
+        while try await store.acquireLease("blob-collector", holder: holder, seconds: leaseSeconds) {
+            let purged = try await store.purgeTrash(deletedBefore: cutoff, limit: Self.batch)
+            items += purged
+            if purged < Self.batch { break }
+        }
+        while try await store.acquireLease("blob-collector", holder: holder, seconds: leaseSeconds) {
+            let dropped = try await store.pruneVersions(keep: store.retention.keepVersions, limit: Self.batch)
+            versions += dropped
+            if dropped < Self.batch { break }
+        }
+        return (items, versions)
     }
 
     /// Claims, removes and forgets unreferenced content past the grace, batch by batch. Returns how

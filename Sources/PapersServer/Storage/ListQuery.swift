@@ -57,21 +57,13 @@ struct ListCursor: Sendable, Equatable, Codable {
     }
 
     /// The opaque form handed to clients.
-    func encoded() -> String {
-        let data = try! JSONEncoder().encode(self)
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    func encoded() -> String { OpaqueCursor.encode(self) }
 
     /// Reads a cursor made by `encoded()` for the same sort and order; `nil` when it is not one.
     static func decode(_ text: String, for query: ListQuery) -> ListCursor? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 4096, let data = Data(base64Encoded: base64),
-            let cursor = try? JSONDecoder().decode(ListCursor.self, from: data),
-            cursor.sort == query.sort.rawValue, cursor.order == query.order.rawValue
+        guard let cursor = OpaqueCursor.decode(text, as: ListCursor.self), cursor.sort == query.sort.rawValue,
+            cursor.order == query.order.rawValue
         else { return nil }
         return cursor
     }
 }
-

@@ -18,6 +18,8 @@ protocol MetadataStore: Sendable {
     func ping() async throws
     /// The store's clock.
     var now: @Sendable () -> Date { get }
+    /// How long deleted items and replaced content are kept.
+    var retention: Retention { get }
 
     // MARK: Accounts
     /// Creates an account and its root folder. Throws `.emailTaken`.
@@ -25,8 +27,8 @@ protocol MetadataStore: Sendable {
     func user(email: String) async throws -> UserRecord?
     func user(id: String) async throws -> UserRecord?
     func updatePasswordHash(userId: String, hash: String) async throws
-    /// Bytes used by the user's files.
-    func usedBytes(userId: String) async throws -> Int64
+    /// Bytes used by the user's files, trash and versions.
+    func usage(userId: String) async throws -> Usage
     /// Bytes the user may still add; `nil` without a quota.
     func quotaRemaining(userId: String) async throws -> Int64?
     /// Whether one of the user's own files has this content (an upload of it needs no bytes).
@@ -73,8 +75,40 @@ protocol MetadataStore: Sendable {
         ownerId: String, id: String, kind: NodeKind, newName: String?, destination: EditNodeRequest.Destination?, onConflict: OnConflict,
         ifMatch: String?
     ) async throws -> NodeRecord
-    /// Deletes a node and its subtree; content no node uses any more goes too. Throws `.nodeNotFound`, `.preconditionFailed`.
-    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws
+    /// Moves a node and its subtree to the trash, or with `permanent` (or the trash off) deletes them
+    /// and their versions; content nothing uses any more goes to the collector. Throws `.nodeNotFound`,
+    /// `.preconditionFailed`.
+    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?, permanent: Bool) async throws
+
+    // MARK: Trash
+    /// A page of the user's trash, newest first. Throws nothing of its own.
+    func trash(ownerId: String, query: TrashQuery) async throws -> TrashedPage
+    /// Puts a trashed item back where it was (the root when that folder is gone or trashed). Throws
+    /// `.nodeNotFound` (not in the trash, or not at its top), `.nameConflict`.
+    func restoreFromTrash(ownerId: String, id: String, onConflict: OnConflict) async throws -> NodeRecord
+    /// Deletes one trashed item (with its subtree and versions) for good. Throws `.nodeNotFound`.
+    func eraseFromTrash(ownerId: String, id: String) async throws
+    /// Deletes everything in the user's trash for good.
+    func emptyTrash(ownerId: String) async throws
+    /// Deletes for good up to `limit` items trashed before `cutoff`, any user's. Returns how many.
+    func purgeTrash(deletedBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Drops up to `limit` versions past the newest `keep` of each file. Returns how many.
+    func pruneVersions(keep: Int, limit: Int) async throws -> Int
+
+    // MARK: Versions
+    /// A file's versions, the current content first. Throws `.nodeNotFound`, `.isAFolder`.
+    func versions(ownerId: String, fileId: String) async throws -> FileVersions
+    /// One version of a file. Throws `.nodeNotFound`, `.isAFolder`, `.versionNotFound`.
+    func version(ownerId: String, fileId: String, number: Int64) async throws -> (node: NodeRecord, version: FileVersion)
+    /// Makes version `number` the current content (the present one is kept as a version). Throws
+    /// `.nodeNotFound`, `.isAFolder`, `.versionNotFound`, `.preconditionFailed`, `.quotaExceeded`,
+    /// `.contentBeingRemoved`.
+    func restoreVersion(ownerId: String, fileId: String, number: Int64, ifMatch: String?) async throws -> NodeRecord
+
+    // MARK: Search
+    /// A page of the user's nodes (the trash left out) whose name contains the query's text, each
+    /// with its path. Throws `ValidationError` (field `cursor`) only through its caller.
+    func search(ownerId: String, query: SearchQuery) async throws -> SearchPage
 
     // MARK: Content collection (`BlobCollector`)
     /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.

@@ -55,11 +55,16 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Bytes used by the user's files (the size of their root folder).
-    func usedBytes(userId: String) async throws -> Int64 {
+    /// Bytes used by the user's files (the size of their root folder), trash and versions.
+    func usage(userId: String) async throws -> Usage {
         try reading { db in
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT size FROM nodes WHERE owner_id = ? AND parent_id IS NULL"), arguments: [userId]) ?? 0
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT n.size, u.trash_bytes, u.versions_bytes FROM users u
+                        JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL WHERE u.id = ?
+                        """), arguments: [userId])
+            return row.map { Usage(files: $0[0], trash: $0[1], versions: $0[2]) } ?? Usage(files: 0, trash: 0, versions: 0)
         }
     }
 
@@ -81,7 +86,7 @@ extension SQLiteMetadataStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
+                        SELECT u.quota_bytes, n.size + u.trash_bytes + u.versions_bytes FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL
                         WHERE u.id = ?
                         """), arguments: [userId])
         else { return 0 }

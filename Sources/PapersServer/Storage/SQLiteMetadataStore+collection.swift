@@ -40,6 +40,7 @@ extension SQLiteMetadataStore {
                       UNION SELECT sha256 FROM blobs WHERE deleting_ms < ?
                       LIMIT ?)
                     AND NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.sha256 = blobs.sha256)
+                    AND NOT EXISTS (SELECT 1 FROM versions WHERE versions.sha256 = blobs.sha256)
                     RETURNING sha256
                     """,
                 arguments: [now, cutoffMs, abandonedMs, limit])

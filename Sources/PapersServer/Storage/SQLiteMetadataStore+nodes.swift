@@ -52,7 +52,7 @@ extension SQLiteMetadataStore {
                     sql: """
                         \(Self.chainSQL)
                         SELECT \(NodeRecord.nodesColumns), chain.name FROM nodes, chain
-                        WHERE nodes.id = ?1 AND nodes.owner_id = ?2 AND nodes.parent_id IS NOT NULL
+                        WHERE nodes.id = ?1 AND nodes.owner_id = ?2 AND nodes.parent_id IS NOT NULL AND nodes.trash_id IS NULL
                         ORDER BY chain.depth DESC
                         """), arguments: [id, ownerId])
         }
@@ -233,14 +233,36 @@ extension SQLiteMetadataStore {
         }.get()
     }
 
-    private func replace(_ db: Database, _ node: NodeRecord, with content: ContentReference, now: Int64, effects: inout WriteEffects) throws
+    /// Gives a file new content. The content it replaces is kept as a version (`retention`), the
+    /// oldest past the number kept dropped; the quota counts the kept bytes, and never drops a
+    /// version to make room.
+    func replace(_ db: Database, _ node: NodeRecord, with content: ContentReference, now: Int64, effects: inout WriteEffects) throws
         -> NodeRecord
     {
-        try checkQuota(db, ownerId: node.ownerId, adding: content.size - node.size)
-        if let old = node.sha256, old != content.sha256 { effects.touched.insert(old) }
+        let changes = node.sha256 != content.sha256
+        let keepsOld = changes && retention.keepVersions > 0
+        try checkQuota(db, ownerId: node.ownerId, adding: keepsOld ? content.size : content.size - node.size)
         try Self.reference(db, content)
-        try db.cachedStatement(sql: "UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1 WHERE id = ?")
-            .execute(arguments: [content.size, content.sha256, now, node.id])
+        if keepsOld {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO versions (node_id, number, owner_id, sha256, size, modified_ms)
+                    SELECT id, content_version, owner_id, sha256, size, modified_ms FROM nodes WHERE id = ?
+                    """
+            ).execute(arguments: [node.id])
+            try db.cachedStatement(sql: "UPDATE users SET versions_bytes = versions_bytes + ? WHERE id = ?").execute(arguments: [
+                node.size, node.ownerId,
+            ])
+        } else if let old = node.sha256, changes {
+            effects.touched.insert(old)
+        }
+        try db.cachedStatement(
+            sql: """
+                UPDATE nodes SET size = ?, sha256 = ?, modified_ms = ?, version = version + 1, content_version = content_version + ?
+                WHERE id = ?
+                """
+        ).execute(arguments: [content.size, content.sha256, now, changes ? 1 : 0, node.id])
+        if keepsOld { try Self.dropVersions(db, of: node.id, ownerId: node.ownerId, keeping: retention.keepVersions, effects: &effects) }
         if let parentId = node.parentId {
             try Self.addToAncestors(db, from: parentId, delta: content.size - node.size)
         }
@@ -294,35 +316,13 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Deletes a node and, for a folder, everything under it; content no node uses any more is marked
-    /// unreferenced, for the collector.
-    /// - Throws: `StoreError.nodeNotFound`, `.preconditionFailed`.
-    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
-        let now = nowMs
-        try await write { db, effects in
-            let node = try Self.fetchNode(db, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind)
-            try node.checkPrecondition(ifMatch)
-            let subtree = """
-                WITH RECURSIVE subtree(id) AS (
-                  SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN subtree s ON n.parent_id = s.id)
-                """
-            let hashes = try String.fetchAll(
-                db, sql: subtree + " SELECT DISTINCT sha256 FROM nodes WHERE id IN subtree AND sha256 IS NOT NULL", arguments: [node.id])
-            effects.touched.formUnion(hashes)
-            // One statement for the whole subtree: the parent_id foreign key is checked at its end.
-            try db.execute(sql: subtree + " DELETE FROM nodes WHERE id IN subtree", arguments: [node.id])
-            try Self.addToAncestors(db, from: node.parentId!, delta: -node.size)
-            try Self.touchFolder(db, node.parentId!, now: now)
-        }
-    }
-
     // MARK: Helpers (inside a transaction)
 
     static func fetchNode(_ db: Database, id: String, ownerId: String, kind: NodeKind) throws -> NodeRecord {
         guard
             let node = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE id = ? AND owner_id = ? AND parent_id IS NOT NULL"),
+                    sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE id = ? AND owner_id = ? AND parent_id IS NOT NULL AND trash_id IS NULL"),
                 arguments: [id, ownerId]
             ).map(NodeRecord.init(row:))
         else { throw StoreError.nodeNotFound }
@@ -335,7 +335,7 @@ extension SQLiteMetadataStore {
         guard let id else {
             guard
                 let root = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE owner_id = ? AND parent_id IS NULL"),
+                    db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE owner_id = ? AND parent_id IS NULL AND trash_id IS NULL"),
                     arguments: [ownerId]
                 ).map(NodeRecord.init(row:))
             else { throw StoreError.nodeNotFound }
@@ -416,7 +416,7 @@ extension SQLiteMetadataStore {
         let row = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL WHERE u.id = ?
+                    SELECT u.quota_bytes, n.size + u.trash_bytes + u.versions_bytes FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL WHERE u.id = ?
                     """), arguments: [ownerId])
         guard let row, let quota: Int64 = row[0] else { return }
         if (row[1] as Int64) + delta > quota { throw StoreError.quotaExceeded }

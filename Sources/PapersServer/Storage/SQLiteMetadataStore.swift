@@ -10,6 +10,7 @@ final class SQLiteMetadataStore: Sendable {
     let database: any DatabaseWriter
     var kind: String { "sqlite" }
     let now: @Sendable () -> Date
+    let retention: Retention
     /// Uploads commit in groups (`createFile`).
     let uploads: CommitQueue
     /// The unexpired revoked token ids with their expiry (ms), mirrored from `revoked_tokens`.
@@ -38,7 +39,9 @@ final class SQLiteMetadataStore: Sendable {
     /// connections of which the extra ones would only hold their own page caches (docs/performance.md
     /// has the before/after figures).
     /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
-    convenience init(path: String, readers: Int = 5, now: @escaping @Sendable () -> Date = Date.init) throws {
+    convenience init(
+        path: String, readers: Int = 5, retention: Retention = Retention(), now: @escaping @Sendable () -> Date = Date.init
+    ) throws {
         var configuration = Self.configuration
         configuration.maximumReaderCount = max(1, readers)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -46,14 +49,15 @@ final class SQLiteMetadataStore: Sendable {
         // `prepareDatabase`: GRDB switches a pool to WAL after that hook and sets NORMAL as it does
         // (which syncs only at checkpoints: a power cut could lose answered commits).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try self.init(writer: pool, now: now)
+        try self.init(writer: pool, retention: retention, now: now)
     }
 
     /// A store over any GRDB writer (tests use an in-memory `DatabaseQueue`), migrated with the same
     /// migrator as the file.
     /// - Throws: GRDB's `DatabaseError` when it cannot be migrated.
-    init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date = Date.init) throws {
+    init(writer: any DatabaseWriter, retention: Retention = Retention(), now: @escaping @Sendable () -> Date = Date.init) throws {
         database = writer
+        self.retention = retention
         uploads = CommitQueue(database: database, now: now)
         self.now = now
         try Self.migrator.migrate(database)
@@ -159,6 +163,52 @@ final class SQLiteMetadataStore: Sendable {
                     CREATE INDEX blobs_deleting ON blobs(deleting_ms) WHERE deleting_ms IS NOT NULL;
                     """)
         }
+        // Trash, versions and search by name (docs/architecture.md, "Trash, versions, search"). A
+        // trashed item leaves its folder (parent NULL, so its name is free there) and keeps where it
+        // was; every node of its subtree carries its id in `trash_id`, so nothing in the trash is
+        // found by id, listed or searched. Replaced content is kept as numbered versions. The bytes
+        // both hold count against the quota: kept per user beside it, in the same transactions.
+        migrator.registerMigration("v4 trash versions search") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodes ADD COLUMN trash_id TEXT;
+                    ALTER TABLE nodes ADD COLUMN deleted_ms INTEGER;
+                    ALTER TABLE nodes ADD COLUMN original_parent_id TEXT;
+                    ALTER TABLE nodes ADD COLUMN original_path TEXT;
+                    ALTER TABLE nodes ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1;
+                    DROP INDEX nodes_root;
+                    CREATE UNIQUE INDEX nodes_root ON nodes(owner_id) WHERE parent_id IS NULL AND trash_id IS NULL;
+                    CREATE INDEX nodes_trash ON nodes(owner_id, deleted_ms, id) WHERE deleted_ms IS NOT NULL;
+                    CREATE INDEX nodes_trashed_since ON nodes(deleted_ms) WHERE deleted_ms IS NOT NULL;
+                    CREATE INDEX nodes_in_trash ON nodes(trash_id) WHERE trash_id IS NOT NULL;
+                    CREATE INDEX nodes_owner_by_name ON nodes(owner_id, is_folder, sort_name, name, id);
+                    ALTER TABLE users ADD COLUMN trash_bytes INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE users ADD COLUMN versions_bytes INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE versions (
+                      node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                      number INTEGER NOT NULL,
+                      owner_id TEXT NOT NULL,
+                      sha256 TEXT NOT NULL,
+                      size INTEGER NOT NULL CHECK (size >= 0),
+                      modified_ms INTEGER NOT NULL,
+                      PRIMARY KEY (node_id, number)
+                    );
+                    CREATE INDEX versions_sha256 ON versions(sha256);
+                    CREATE VIRTUAL TABLE node_names USING fts5(
+                      sort_name, content='nodes', content_rowid='rowid', tokenize='trigram case_sensitive 1', detail=none);
+                    INSERT INTO node_names (rowid, sort_name) SELECT rowid, sort_name FROM nodes;
+                    CREATE TRIGGER node_names_insert AFTER INSERT ON nodes BEGIN
+                      INSERT INTO node_names (rowid, sort_name) VALUES (new.rowid, new.sort_name);
+                    END;
+                    CREATE TRIGGER node_names_delete AFTER DELETE ON nodes BEGIN
+                      INSERT INTO node_names (node_names, rowid, sort_name) VALUES ('delete', old.rowid, old.sort_name);
+                    END;
+                    CREATE TRIGGER node_names_rename AFTER UPDATE OF sort_name ON nodes WHEN old.sort_name IS NOT new.sort_name BEGIN
+                      INSERT INTO node_names (node_names, rowid, sort_name) VALUES ('delete', old.rowid, old.sort_name);
+                      INSERT INTO node_names (rowid, sort_name) VALUES (new.rowid, new.sort_name);
+                    END;
+                    """)
+        }
         return migrator
     }
 
@@ -242,8 +292,9 @@ extension SQLiteMetadataStore {
                 sql: """
                     UPDATE blobs SET unreferenced_ms = ? WHERE sha256 = ? AND unreferenced_ms IS NULL
                       AND NOT EXISTS (SELECT 1 FROM nodes WHERE sha256 = ?)
+                      AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = ?)
                     """
-            ).execute(arguments: [now, hash, hash])
+            ).execute(arguments: [now, hash, hash, hash])
         }
     }
 }

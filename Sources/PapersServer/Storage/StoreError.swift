@@ -6,6 +6,8 @@ enum StoreError: Error, Sendable, Equatable {
     case notAFolder
     /// A content operation on a folder.
     case isAFolder
+    /// A file has no version of this number (or it was purged).
+    case versionNotFound
     /// A sibling already has this name.
     case nameConflict(name: String)
     /// An account with this e-mail address exists.

@@ -107,10 +107,10 @@ struct PostgresAddFile: PostgresPreparedStatement {
             IF NOT FOUND THEN outcome := 'not_found'; END IF;
             IF outcome IS NULL THEN
               IF p_parent IS NULL THEN
-                SELECT id, TRUE INTO folder_id, v_is_folder FROM nodes WHERE owner_id = p_owner AND parent_id IS NULL;
+                SELECT id, TRUE INTO folder_id, v_is_folder FROM nodes WHERE owner_id = p_owner AND parent_id IS NULL AND trash_id IS NULL;
               ELSE
                 SELECT id, is_folder INTO folder_id, v_is_folder FROM nodes
-                WHERE id = p_parent AND owner_id = p_owner AND parent_id IS NOT NULL;
+                WHERE id = p_parent AND owner_id = p_owner AND parent_id IS NOT NULL AND trash_id IS NULL;
               END IF;
               IF folder_id IS NULL THEN outcome := 'not_found';
               ELSIF NOT v_is_folder THEN outcome := 'not_a_folder';
@@ -118,7 +118,8 @@ struct PostgresAddFile: PostgresPreparedStatement {
               END IF;
             END IF;
             IF outcome IS NULL AND v_quota IS NOT NULL AND p_size > 0 THEN
-              SELECT size INTO v_used FROM nodes WHERE owner_id = p_owner AND parent_id IS NULL;
+              SELECT n.size + u.trash_bytes + u.versions_bytes INTO v_used FROM nodes n JOIN users u ON u.id = n.owner_id
+              WHERE n.owner_id = p_owner AND n.parent_id IS NULL AND n.trash_id IS NULL;
               IF v_used + p_size > v_quota THEN outcome := 'quota'; END IF;
             END IF;
             -- The content's row, locked: a claim by the collector is waited for, and seen.

@@ -59,11 +59,17 @@ extension PostgresMetadataStore {
         }
     }
 
-    func usedBytes(userId: String) async throws -> Int64 {
+    func usage(userId: String) async throws -> Usage {
         let logger = self.logger
         return try await withConnection { c in
-            try await Self.rows(c, "SELECT size FROM nodes WHERE owner_id = \(userId) AND parent_id IS NULL", logger: logger)
-                .first.map { try $0[0].decode(Int64.self) } ?? 0
+            try await Self.rows(
+                c,
+                """
+                SELECT n.size, u.trash_bytes, u.versions_bytes FROM users u
+                JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL WHERE u.id = \(userId)
+                """, logger: logger
+            ).first.map { Usage(files: try $0[0].decode(Int64.self), trash: try $0[1].decode(Int64.self), versions: try $0[2].decode(Int64.self)) }
+                ?? Usage(files: 0, trash: 0, versions: 0)
         }
     }
 
@@ -86,7 +92,7 @@ extension PostgresMetadataStore {
             let row = try await rows(
                 c,
                 """
-                SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL
+                SELECT u.quota_bytes, n.size + u.trash_bytes + u.versions_bytes FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL
                 WHERE u.id = \(userId)
                 """, logger: logger
             ).first

@@ -47,6 +47,7 @@ extension PostgresMetadataStore {
                     UPDATE blobs SET deleting_ms = \(now) WHERE sha256 = \(hash)
                       AND ((deleting_ms IS NULL AND unreferenced_ms < \(cutoffMs)) OR deleting_ms < \(abandonedMs))
                       AND NOT EXISTS (SELECT 1 FROM nodes WHERE sha256 = \(hash))
+                      AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = \(hash))
                     RETURNING sha256
                     """, logger: logger)
                 if !rows.isEmpty { claimed.append(hash) }

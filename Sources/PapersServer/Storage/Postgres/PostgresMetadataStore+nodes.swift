@@ -75,14 +75,14 @@ extension PostgresMetadataStore {
         let query: PostgresQuery =
             if let parentId {
                 """
-                SELECT f.is_folder, u.quota_bytes, r.size, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = f.id AND c.name = \(name))
-                FROM nodes f, users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL
-                WHERE f.id = \(parentId) AND f.owner_id = \(ownerId) AND f.parent_id IS NOT NULL AND u.id = \(ownerId)
+                SELECT f.is_folder, u.quota_bytes, r.size + u.trash_bytes + u.versions_bytes, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = f.id AND c.name = \(name))
+                FROM nodes f, users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL AND r.trash_id IS NULL
+                WHERE f.id = \(parentId) AND f.owner_id = \(ownerId) AND f.parent_id IS NOT NULL AND f.trash_id IS NULL AND u.id = \(ownerId)
                 """
             } else {
                 """
-                SELECT TRUE, u.quota_bytes, r.size, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = r.id AND c.name = \(name))
-                FROM users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL
+                SELECT TRUE, u.quota_bytes, r.size + u.trash_bytes + u.versions_bytes, EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = r.id AND c.name = \(name))
+                FROM users u JOIN nodes r ON r.owner_id = u.id AND r.parent_id IS NULL AND r.trash_id IS NULL
                 WHERE u.id = \(ownerId)
                 """
             }
@@ -200,6 +200,7 @@ extension PostgresMetadataStore {
     {
         let id = RandomID.uuid()
         let now = nowMs
+        let keep = retention.keepVersions
         let logger = self.logger
         return try await uploads.submit { c in
             let add = PostgresAddFile(
@@ -216,7 +217,7 @@ extension PostgresMetadataStore {
                 return try await PostgresCommitQueue.savepoint(c, logger: logger) {
                     try await Self.addFileUnderATakenName(
                         c, id: id, ownerId: ownerId, parentId: parentId, name: name, mimeType: mimeType, content: content,
-                        onConflict: onConflict, now: now, logger: logger)
+                        onConflict: onConflict, keep: keep, now: now, logger: logger)
                 }
             }
         }
@@ -226,13 +227,13 @@ extension PostgresMetadataStore {
     /// picks `name (n).ext`.
     private static func addFileUnderATakenName(
         _ c: PostgresConnection, id: String, ownerId: String, parentId: String?, name: String, mimeType: String,
-        content: ContentReference, onConflict: OnConflict, now: Int64, logger: Logger
+        content: ContentReference, onConflict: OnConflict, keep: Int, now: Int64, logger: Logger
     ) async throws -> (node: NodeRecord, created: Bool) {
         try await lockOwner(c, ownerId, logger: logger)
         let parent = try await resolveFolder(c, id: parentId, ownerId: ownerId, logger: logger)
         if onConflict == .overwrite, let existing = try await child(c, parentId: parent.id, name: name, logger: logger) {
             guard !existing.isFolder else { throw StoreError.nameConflict(name: name) }
-            var node = try await replace(c, existing, with: content, now: now, logger: logger)
+            var node = try await replace(c, existing, with: content, keep: keep, now: now, logger: logger)
             try await locate(c, &node, logger: logger)
             return (node, false)
         }
@@ -254,12 +255,13 @@ extension PostgresMetadataStore {
 
     func replaceContent(ownerId: String, id: String, content: ContentReference, ifMatch: String?) async throws -> NodeRecord {
         let now = nowMs
+        let keep = retention.keepVersions
         let logger = self.logger
         return try await recordingVainWrites(content) { c in
             try await Self.lockOwner(c, ownerId, logger: logger)
             let node = try await Self.fetchNode(c, id: id, ownerId: ownerId, kind: .file, logger: logger)
             try node.checkPrecondition(ifMatch)
-            var replaced = try await Self.replace(c, node, with: content, now: now, logger: logger)
+            var replaced = try await Self.replace(c, node, with: content, keep: keep, now: now, logger: logger)
             try await Self.locate(c, &replaced, logger: logger)
             return replaced
         }
@@ -298,20 +300,40 @@ extension PostgresMetadataStore {
         return false
     }
 
-    private static func replace(_ c: PostgresConnection, _ node: NodeRecord, with content: ContentReference, now: Int64, logger: Logger)
+    /// `SQLiteMetadataStore.replace`: new content for a file, the replaced content kept as a version
+    /// (up to `keep` of them).
+    static func replace(_ c: PostgresConnection, _ node: NodeRecord, with content: ContentReference, keep: Int, now: Int64, logger: Logger)
         async throws -> NodeRecord
     {
-        try await checkQuota(c, ownerId: node.ownerId, adding: content.size - node.size, logger: logger)
+        let changes = node.sha256 != content.sha256
+        let keepsOld = changes && keep > 0
+        try await checkQuota(c, ownerId: node.ownerId, adding: keepsOld ? content.size : content.size - node.size, logger: logger)
         try await reference(c, content, logger: logger)
+        if keepsOld {
+            try await c.query(
+                """
+                INSERT INTO versions (node_id, number, owner_id, sha256, size, modified_ms)
+                SELECT id, content_version, owner_id, sha256, size, modified_ms FROM nodes WHERE id = \(node.id)
+                """, logger: logger)
+            try await c.query("UPDATE users SET versions_bytes = versions_bytes + \(node.size) WHERE id = \(node.ownerId)", logger: logger)
+        }
+        let step: Int64 = changes ? 1 : 0
         try await c.query(
             """
-            UPDATE nodes SET size = \(content.size), sha256 = \(content.sha256), modified_ms = \(now), version = version + 1
+            UPDATE nodes SET size = \(content.size), sha256 = \(content.sha256), modified_ms = \(now), version = version + 1,
+              content_version = content_version + \(step)
             WHERE id = \(node.id)
             """, logger: logger)
         if let parentId = node.parentId {
             try await addToAncestors(c, from: parentId, delta: content.size - node.size, logger: logger)
         }
-        if let old = node.sha256, old != content.sha256 { try await markUnreferenced(c, [old], now: now, logger: logger) }
+        var released = Set<String>()
+        if keepsOld {
+            released = try await dropVersions(c, of: node.id, ownerId: node.ownerId, keeping: keep, logger: logger)
+        } else if let old = node.sha256, changes {
+            released.insert(old)
+        }
+        try await markUnreferenced(c, released, now: now, logger: logger)
         return try await fetchNode(c, id: node.id, ownerId: node.ownerId, kind: .any, logger: logger)
     }
 
@@ -363,27 +385,6 @@ extension PostgresMetadataStore {
         }
     }
 
-    func deleteNode(ownerId: String, id: String, kind: NodeKind, ifMatch: String?) async throws {
-        let now = nowMs
-        let logger = self.logger
-        try await transaction { c in
-            try await Self.lockOwner(c, ownerId, logger: logger)
-            let node = try await Self.fetchNode(c, id: id, ownerId: ownerId, kind: kind == .file ? .any : kind, logger: logger)
-            try node.checkPrecondition(ifMatch)
-            let hashes = try await Self.rows(
-                c,
-                """
-                WITH RECURSIVE subtree(id) AS (
-                  SELECT \(node.id)::text COLLATE "C" UNION ALL SELECT n.id FROM subtree s CROSS JOIN LATERAL (SELECT id FROM nodes WHERE nodes.parent_id = s.id OFFSET 0) n)
-                DELETE FROM nodes WHERE id IN (SELECT id FROM subtree) RETURNING sha256
-                """, logger: logger
-            ).compactMap { try $0[0].decode(String?.self) }
-            try await Self.addToAncestors(c, from: node.parentId!, delta: -node.size, logger: logger)
-            try await Self.touchFolder(c, node.parentId!, now: now, logger: logger)
-            try await Self.markUnreferenced(c, Set(hashes), now: now, logger: logger)
-        }
-    }
-
     // MARK: Helpers (inside a transaction or on one connection)
 
     /// Locks the user's row for the rest of the transaction: one writer per user's tree at a time.
@@ -397,7 +398,7 @@ extension PostgresMetadataStore {
     static func fetchNode(_ c: PostgresConnection, id: String, ownerId: String, kind: NodeKind, logger: Logger) async throws -> NodeRecord {
         guard
             let row = try await rows(
-                c, "SELECT \(unescaped: nodeColumns) FROM nodes WHERE id = \(id) AND owner_id = \(ownerId) AND parent_id IS NOT NULL",
+                c, "SELECT \(unescaped: nodeColumns) FROM nodes WHERE id = \(id) AND owner_id = \(ownerId) AND parent_id IS NOT NULL AND trash_id IS NULL",
                 logger: logger
             ).first
         else { throw StoreError.nodeNotFound }
@@ -411,7 +412,7 @@ extension PostgresMetadataStore {
         guard let id else {
             guard
                 let row = try await rows(
-                    c, "SELECT \(unescaped: nodeColumns) FROM nodes WHERE owner_id = \(ownerId) AND parent_id IS NULL", logger: logger
+                    c, "SELECT \(unescaped: nodeColumns) FROM nodes WHERE owner_id = \(ownerId) AND parent_id IS NULL AND trash_id IS NULL", logger: logger
                 ).first
             else { throw StoreError.nodeNotFound }
             return try node(row)
@@ -485,7 +486,7 @@ extension PostgresMetadataStore {
             let row = try await rows(
                 c,
                 """
-                SELECT u.quota_bytes, n.size FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL WHERE u.id = \(ownerId)
+                SELECT u.quota_bytes, n.size + u.trash_bytes + u.versions_bytes FROM users u JOIN nodes n ON n.owner_id = u.id AND n.parent_id IS NULL AND n.trash_id IS NULL WHERE u.id = \(ownerId)
                 """, logger: logger
             ).first, let quota = try row[0].decode(Int64?.self)
         else { return }
@@ -547,6 +548,7 @@ extension PostgresMetadataStore {
                 """
                 UPDATE blobs SET unreferenced_ms = \(now) WHERE sha256 = \(hash)
                   AND NOT EXISTS (SELECT 1 FROM nodes WHERE sha256 = \(hash))
+                  AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = \(hash))
                 """, logger: logger)
         }
     }

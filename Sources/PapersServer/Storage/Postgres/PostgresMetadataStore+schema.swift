@@ -68,6 +68,42 @@ extension PostgresMetadataStore {
             ]
         ),
         ("v2", [PostgresAddFile.createFunction]),
+        // Trash, versions and search by name: as SQLite's migration "v4 trash versions search", with
+        // pg_trgm's index for names containing a text (a trusted extension: the database's owner may
+        // create it). The function is replaced for the quota's new terms.
+        (
+            "v3 trash versions search",
+            [
+                "ALTER TABLE nodes ADD COLUMN trash_id TEXT COLLATE \"C\"",
+                "ALTER TABLE nodes ADD COLUMN deleted_ms BIGINT",
+                "ALTER TABLE nodes ADD COLUMN original_parent_id TEXT",
+                "ALTER TABLE nodes ADD COLUMN original_path TEXT",
+                "ALTER TABLE nodes ADD COLUMN content_version BIGINT NOT NULL DEFAULT 1",
+                "DROP INDEX nodes_root",
+                "CREATE UNIQUE INDEX nodes_root ON nodes(owner_id) WHERE parent_id IS NULL AND trash_id IS NULL",
+                "CREATE INDEX nodes_trash ON nodes(owner_id, deleted_ms, id) WHERE deleted_ms IS NOT NULL",
+                "CREATE INDEX nodes_trashed_since ON nodes(deleted_ms) WHERE deleted_ms IS NOT NULL",
+                "CREATE INDEX nodes_in_trash ON nodes(trash_id) WHERE trash_id IS NOT NULL",
+                "CREATE INDEX nodes_owner_by_name ON nodes(owner_id, is_folder, sort_name, name, id)",
+                "ALTER TABLE users ADD COLUMN trash_bytes BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN versions_bytes BIGINT NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE versions (
+                  node_id TEXT COLLATE "C" NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                  number BIGINT NOT NULL,
+                  owner_id TEXT NOT NULL,
+                  sha256 TEXT COLLATE "C" NOT NULL,
+                  size BIGINT NOT NULL CHECK (size >= 0),
+                  modified_ms BIGINT NOT NULL,
+                  PRIMARY KEY (node_id, number)
+                )
+                """,
+                "CREATE INDEX versions_sha256 ON versions(sha256)",
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                "CREATE INDEX nodes_name_trigrams ON nodes USING gin (sort_name gin_trgm_ops)",
+                PostgresAddFile.createFunction,
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that

@@ -24,6 +24,7 @@ final class PostgresMetadataStore: MetadataStore {
     private let running: Task<Void, Never>
     let logger: Logger
     let now: @Sendable () -> Date
+    let retention: Retention
     var kind: String { "postgres" }
     /// How long one operation may wait for the database before it is answered as unavailable.
     let operationTimeout: Duration
@@ -45,9 +46,10 @@ final class PostgresMetadataStore: MetadataStore {
     /// Connects to the database `url` names, migrates it (under an advisory lock, so several servers
     /// may start at once) and loads the revocations.
     /// - Throws: `StoreError.unavailable` when it cannot connect or log in; `PostgresURLError` for a bad URL.
-    init(url: String, logger: Logger, now: @escaping @Sendable () -> Date = Date.init, operationTimeout: Duration = .seconds(5))
-        async throws
-    {
+    init(
+        url: String, logger: Logger, retention: Retention = Retention(), now: @escaping @Sendable () -> Date = Date.init,
+        operationTimeout: Duration = .seconds(5)
+    ) async throws {
         let address = try PostgresURL(url)
         try await address.probe(logger: logger)
         var configuration = address.clientConfiguration
@@ -60,6 +62,7 @@ final class PostgresMetadataStore: MetadataStore {
         running = Task { await pools.run() }
         self.logger = logger
         self.now = now
+        self.retention = retention
         self.operationTimeout = operationTimeout
         do {
             try await migrate()

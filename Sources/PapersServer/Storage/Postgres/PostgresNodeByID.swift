@@ -7,7 +7,7 @@ import PostgresNIO
 struct PostgresNodeByID: PostgresPreparedStatement {
     static let sql = """
         WITH RECURSIVE chain(parent_id, name, depth) AS (
-          SELECT parent_id, name, 0 FROM nodes WHERE id = $1 AND owner_id = $2 AND parent_id IS NOT NULL
+          SELECT parent_id, name, 0 FROM nodes WHERE id = $1 AND owner_id = $2 AND parent_id IS NOT NULL AND trash_id IS NULL
           UNION ALL SELECT n.parent_id, n.name, c.depth + 1 FROM chain c CROSS JOIN LATERAL (SELECT * FROM nodes WHERE nodes.id = c.parent_id LIMIT 1) n)
         SELECT \(NodeRecord.nodesColumns), chain.name FROM nodes, chain
         WHERE nodes.id = $1 AND nodes.owner_id = $2
