@@ -17,8 +17,41 @@ extension APIClient {
     /// - Throws: `ClientError.localIO` (e.g. the part is being written by another download),
     ///   `.integrity`, `.cancelled`, `.network` after the retries, or the server's refusal.
     public func download(_ node: Node, to localPath: String, control: TransferControl? = nil) async throws(ClientError) {
+        try await download(node, from: Self.contentPath(node), to: localPath, control: control)
+    }
+
+    /// Downloads one version of a file to `localPath`, as `download(_:to:)` does (retried and resumed
+    /// within the run; not recorded for a later one).
+    /// - Throws: as `download(_:to:)`, and the server's `version_not_found`.
+    public func download(_ node: Node, version: FileVersionInfo, to localPath: String, control: TransferControl? = nil) async throws(ClientError) {
+        try await download(Self.asVersion(node, version), from: Self.contentPath(node, version: version), to: localPath, control: control)
+    }
+
+    /// Streams one version of a file into an open descriptor and checks its SHA-256.
+    public func download(_ node: Node, version: FileVersionInfo, into descriptor: Int32, control: TransferControl? = nil) async throws(ClientError) {
+        try await download(Self.asVersion(node, version), from: Self.contentPath(node, version: version), into: descriptor, control: control)
+    }
+
+    /// Where a node's content (or one version's) is.
+    static func contentPath(_ node: Node, version: FileVersionInfo? = nil) -> String {
+        guard let version else { return "/files/\(node.id)/content" }
+        return "/files/\(node.id)/versions/\(version.version)/content"
+    }
+
+    /// The node with a version's content, size, date and entity tag in place of its own.
+    static func asVersion(_ node: Node, _ version: FileVersionInfo) -> Node {
+        var copy = node
+        copy.sha256 = version.sha256
+        copy.size = version.size
+        copy.etag = version.etag
+        copy.dateModified = version.dateModified
+        return copy
+    }
+
+    private func download(_ node: Node, from contentPath: String, to localPath: String, control: TransferControl?) async throws(ClientError) {
         let settings = resumable ?? ResumableSettings()
-        let records = node.size >= settings.threshold ? settings.records : nil
+        let isCurrent = contentPath == Self.contentPath(node)
+        let records = node.size >= settings.threshold && isCurrent ? settings.records : nil
         var record = TransferRecords.Download(
             server: server, userId: credentials?.userId ?? "", nodeId: node.id, localPath: Self.absolute(localPath), partPath: "",
             sha256: node.sha256 ?? "", size: node.size, etag: node.etag)
@@ -50,7 +83,7 @@ extension APIClient {
         }
         try records?.save(record)
         do {
-            try await fetchRetrying(node, into: descriptor, settings: settings, control: control)
+            try await fetchRetrying(node, from: contentPath, into: descriptor, settings: settings, control: control)
         } catch {
             switch error {
             case .cancelled, .network:
@@ -72,13 +105,15 @@ extension APIClient {
     /// Fills `descriptor` (a part, perhaps holding the content's first bytes) with the node's whole
     /// content, retrying and resuming after failures worth another try; a resumed part whose whole
     /// does not match the node's SHA-256 starts over once.
-    private func fetchRetrying(_ node: Node, into descriptor: Int32, settings: ResumableSettings, control: TransferControl?) async throws(ClientError) {
+    private func fetchRetrying(_ node: Node, from contentPath: String, into descriptor: Int32, settings: ResumableSettings, control: TransferControl?)
+        async throws(ClientError)
+    {
         var failures = 0
         var startedOver = false
         while true {
             let kept = try Self.size(of: descriptor)
             do {
-                try await fetch(node, into: descriptor, after: kept > node.size ? 0 : kept, control: control)
+                try await fetch(node, from: contentPath, into: descriptor, after: kept > node.size ? 0 : kept, control: control)
                 return
             } catch let error where Self.isWorthRetrying(error) && failures + 1 < settings.attempts {
                 failures += 1
@@ -94,7 +129,9 @@ extension APIClient {
 
     /// One exchange: the content after the part's first `kept` bytes (all of it when `kept` is 0),
     /// then the whole part's SHA-256 and size checked against the node's.
-    private func fetch(_ node: Node, into descriptor: Int32, after kept: Int64, control: TransferControl?) async throws(ClientError) {
+    private func fetch(_ node: Node, from contentPath: String, into descriptor: Int32, after kept: Int64, control: TransferControl?)
+        async throws(ClientError)
+    {
         guard ftruncate(descriptor, off_t(kept)) == 0, lseek(descriptor, off_t(kept), SEEK_SET) == kept else {
             throw .localIO(message: "cannot write the download: \(String(cString: strerror(errno)))")
         }
@@ -106,7 +143,7 @@ extension APIClient {
             var prefix: CurlTransfer.Prefix?
             if kept > 0 { prefix = CurlTransfer.Prefix(bytes: kept, hasher: try Self.hasher(of: descriptor, size: kept)) }
             var transfer = CurlTransfer(
-                method: "GET", url: try url(try userPath("/files/\(node.id)/content")), sink: .file(descriptor: descriptor, prefix: prefix))
+                method: "GET", url: try url(try userPath(contentPath)), sink: .file(descriptor: descriptor, prefix: prefix))
             if kept > 0 { transfer.headers = ["Range: bytes=\(kept)-", "If-Range: \(node.etag)"] }
             let result = try await exchange(transfer, control: control)
             if result.status == 206, !(result.headers["content-range"] ?? "").hasPrefix("bytes \(kept)-") {
@@ -120,7 +157,11 @@ extension APIClient {
     /// Streams a file's content into an open descriptor (stdout for `papers get - `) and checks its SHA-256.
     /// - Throws: `ClientError.integrity`, `.localIO`, `.cancelled`, `.network`, or the server's refusal.
     public func download(_ node: Node, into descriptor: Int32, control: TransferControl? = nil) async throws(ClientError) {
-        let transfer = CurlTransfer(method: "GET", url: try url(try userPath("/files/\(node.id)/content")), sink: .file(descriptor: descriptor))
+        try await download(node, from: Self.contentPath(node), into: descriptor, control: control)
+    }
+
+    private func download(_ node: Node, from contentPath: String, into descriptor: Int32, control: TransferControl?) async throws(ClientError) {
+        let transfer = CurlTransfer(method: "GET", url: try url(try userPath(contentPath)), sink: .file(descriptor: descriptor))
         let result = try await exchange(transfer, control: control)
         try Self.checkWhole(node, sha256: result.receivedSHA256, bytes: result.receivedBytes)
     }

@@ -104,9 +104,10 @@ public struct APIClient: Sendable {
             json: EditNodeRequest(name: name, destination: destination))
     }
 
-    /// Deletes a node (a folder with everything under it).
-    public func delete(id: String) async throws(ClientError) {
-        _ = try await exchange(CurlTransfer(method: "DELETE", url: try url(try userPath("/files/\(id)"))))
+    /// Moves a node (a folder with everything under it) to the trash, or with `permanent` deletes it for good.
+    public func delete(id: String, permanent: Bool = false) async throws(ClientError) {
+        let query = permanent ? ["permanent": "true"] : [:]
+        _ = try await exchange(CurlTransfer(method: "DELETE", url: try url(try userPath("/files/\(id)"), query: query)))
     }
 
     // MARK: Plumbing

@@ -62,31 +62,34 @@ extension APIClient {
     /// Every child of a folder, page by page: each page is fetched when the previous one has been
     /// taken, so memory holds one page however large the folder. Errors are `ClientError`s.
     public func children(of parentId: String?, sort: SortField = .name, order: SortDirection = .asc, pageSize: Int = 1000)
-        -> FolderPages
+        -> NodePages
     {
-        FolderPages(client: self, parentId: parentId, sort: sort, order: order, pageSize: pageSize)
+        NodePages { [self] cursor throws(ClientError) in
+            try await listPage(parentId: parentId, limit: pageSize, cursor: cursor, sort: sort, order: order)
+        }
+    }
+
+    /// Every result of a search for names containing `text`, as pages read on demand.
+    public func search(_ text: String, kind: String? = nil, pageSize: Int = 1000) -> NodePages {
+        NodePages { [self] cursor throws(ClientError) in try await searchPage(text, kind: kind, limit: pageSize, cursor: cursor) }
     }
 }
 
-/// A folder's children as an asynchronous sequence of pages, read on demand.
-public struct FolderPages: AsyncSequence, Sendable {
+/// Pages of nodes (a folder's children, search results) as an asynchronous sequence, each page read
+/// on demand with the previous one's cursor.
+public struct NodePages: AsyncSequence, Sendable {
     public typealias Element = [Node]
-    let client: APIClient
-    let parentId: String?
-    let sort: SortField
-    let order: SortDirection
-    let pageSize: Int
+    let fetch: @Sendable (String?) async throws(ClientError) -> NodePage
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let pages: FolderPages
+        let pages: NodePages
         var cursor: String?
         var finished = false
 
         /// - Throws: `ClientError` from the listing.
         public mutating func next() async throws -> [Node]? {
             guard !finished else { return nil }
-            let page = try await pages.client.listPage(
-                parentId: pages.parentId, limit: pages.pageSize, cursor: cursor, sort: pages.sort, order: pages.order)
+            let page = try await pages.fetch(cursor)
             cursor = page.nextCursor
             finished = cursor == nil
             return page.items

@@ -272,15 +272,22 @@ public struct TreeTransfer: Sendable {
             guard !existing.isFolder else { throw .localIO(message: "\(local) is a folder; a file cannot replace it") }
             return local
         case .keepBoth:
-            let folder = (local as NSString).deletingLastPathComponent
-            let name = (local as NSString).lastPathComponent
-            for n in 1...10_000 {
-                guard let numbered = NodeName.numbered(name, n) else { break }
-                let candidate = (folder as NSString).appendingPathComponent(numbered)
-                if lstat(candidate, &info) != 0 { return candidate }
-            }
-            throw .localIO(message: "\(local): no free name beside it")
+            return try Self.freeLocalName(beside: local)
         }
+    }
+
+    /// The first `NAME (n).ext` beside a local path that nothing has (keep both).
+    /// - Throws: `ClientError.localIO` when there is none.
+    public static func freeLocalName(beside local: String) throws(ClientError) -> String {
+        let folder = (local as NSString).deletingLastPathComponent
+        let name = (local as NSString).lastPathComponent
+        var info = stat()
+        for n in 1...10_000 {
+            guard let numbered = NodeName.numbered(name, n) else { break }
+            let candidate = (folder as NSString).appendingPathComponent(numbered)
+            if lstat(candidate, &info) != 0 { return candidate }
+        }
+        throw .localIO(message: "\(local): no free name beside it")
     }
 }
 

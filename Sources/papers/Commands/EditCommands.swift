@@ -53,10 +53,13 @@ struct Move: AsyncParsableCommand {
 }
 
 struct Remove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a file, or a folder and everything in it with -r.")
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Move a file, or a folder and everything in it with -r, to the trash (--permanent: delete for good).",
+        discussion: "papers trash ls shows what is there; papers trash restore puts it back.")
 
-    @Flag(name: .short, help: "Delete folders and everything in them.") var recursive = false
-    @Flag(help: "{\"deleted\": path} as JSON.") var json = false
+    @Flag(name: .short, help: "Folders and everything in them.") var recursive = false
+    @Flag(help: "Delete for good, without the trash.") var permanent = false
+    @Flag(help: "{\"trashed\": path} (or {\"deleted\": path} with --permanent) as JSON.") var json = false
     @OptionGroup var options: ClientOptions
     @Argument(help: "A remote path.") var path: String
 
@@ -65,8 +68,12 @@ struct Remove: AsyncParsableCommand {
             let client = try ClientContext.load().client
             guard let node = try await client.resolve(RemotePath(path)) else { throw CLIFailure(.usage, "refusing to delete /") }
             if node.isFolder, !recursive { throw CLIFailure(.usage, "\(node.path) is a folder: use -r") }
-            try await client.delete(id: node.id)
-            if json { Console.json(["deleted": node.path]) } else if !options.quiet { Console.out("deleted \(node.path)") }
+            try await client.delete(id: node.id, permanent: permanent)
+            if json {
+                Console.json([permanent ? "deleted" : "trashed": node.path])
+            } else if !options.quiet {
+                Console.out(permanent ? "deleted \(node.path) for good" : "moved \(node.path) to the trash")
+            }
         }
     }
 }

@@ -89,11 +89,16 @@ struct Get: AsyncParsableCommand {
     var onConflict = "fail"
     @Flag(help: "One JSON document: {\"downloaded\": [{\"remote\", \"local\", \"size\", \"sha256\"}, ...]}.") var json = false
     @Option(help: "Files fetched at once, 1 to 16 (default 4).") var transfers = 4
+    @Option(help: "Download this version of one file (papers versions lists them).") var version: Int64?
     @OptionGroup var options: ClientOptions
     @Argument(help: "Remote files or folders, then the local destination.") var paths: [String] = []
 
     func validate() throws {
         guard paths.count >= 2 else { throw ValidationError("give at least one remote path and a local destination") }
+        if let version {
+            guard version >= 1 else { throw ValidationError("--version is a whole number from 1") }
+            guard paths.count == 2, !recursive else { throw ValidationError("--version downloads one file: give one remote file and a destination") }
+        }
         guard ConflictRule(option: onConflict) != nil else { throw ValidationError("--on-conflict must be fail, skip, rename or overwrite") }
         guard (1...16).contains(transfers) else { throw ValidationError("--transfers must be 1 to 16, not \(transfers)") }
     }
@@ -121,6 +126,10 @@ struct Get: AsyncParsableCommand {
                 }
                 if node.isFolder, !recursive { throw CLIFailure(.usage, "\(node.path) is a folder: use -r") }
                 nodes.append(node)
+            }
+            if let version {
+                try await downloadVersion(version, of: nodes[0], to: target, client: client)
+                return
             }
             if target == "-" {
                 guard nodes.count == 1, !nodes[0].isFolder else { throw CLIFailure(.usage, "only one file can go to standard output") }
@@ -150,6 +159,38 @@ struct Get: AsyncParsableCommand {
             }
             let items = files.map { Item(remote: $0.node.path, local: $0.local, size: $0.node.size, sha256: $0.node.sha256 ?? "") }
             if json { Console.json(Output(downloaded: items)) }
+        }
+    }
+
+    /// `--version N`: that version of one file, to a path, into a folder, or to standard output. A
+    /// local file in the way is handled as `--on-conflict` says (skip and rename as for any file).
+    private func downloadVersion(_ number: Int64, of file: Node, to target: String, client: APIClient) async throws {
+        guard !file.isFolder else { throw CLIFailure(.usage, "\(file.path) is a folder; only files have versions") }
+        guard let version = try await client.versions(of: file.id).first(where: { $0.version == number }) else {
+            throw CLIFailure(.notFound, "\(file.path) has no version \(number) (papers versions \(file.path) lists them)")
+        }
+        if target == "-" {
+            try await client.download(file, version: version, into: 1)
+            return
+        }
+        var isDirectory: ObjCBool = false
+        var local = target
+        if target.hasSuffix("/") || (FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            local = (target as NSString).appendingPathComponent(file.name)
+        }
+        if FileManager.default.fileExists(atPath: local) {
+            switch onConflict {
+            case "skip": return
+            case "rename": local = try TreeTransfer.freeLocalName(beside: local)
+            case "overwrite": break
+            default: throw CLIFailure(.conflict, "\(local) exists (use --on-conflict skip, rename or overwrite)")
+            }
+        }
+        try await client.download(file, version: version, to: local)
+        if json {
+            Console.json(Output(downloaded: [Item(remote: file.path, local: local, size: version.size, sha256: version.sha256)]))
+        } else if !options.quiet {
+            Console.out("\(file.path) version \(number) → \(local)")
         }
     }
 }
