@@ -141,10 +141,10 @@ extension APIClient {
     }
 
     /// The first `count` bytes of a file (for previews).
-    public func head(of node: Node, count: Int = 1024) async throws(ClientError) -> [UInt8] {
-        var transfer = CurlTransfer(method: "GET", url: try url(try userPath("/files/\(node.id)/content")))
+    public func head(of node: Node, version: FileVersionInfo? = nil, count: Int = 1024) async throws(ClientError) -> [UInt8] {
+        var transfer = CurlTransfer(method: "GET", url: try url(try userPath(Self.contentPath(node, version: version))))
         transfer.headers.append("Range: bytes=0-\(max(0, count - 1))")
-        if node.size == 0 { return [] }
+        if (version?.size ?? node.size) == 0 { return [] }
         return try await exchange(transfer).body
     }
 }

@@ -276,12 +276,14 @@ public struct TreeTransfer: Sendable {
         }
     }
 
-    /// The first `NAME (n).ext` beside a local path that nothing has (keep both).
+    /// The first `NAME (n).ext` beside a local path that nothing has (keep both); with `orItself`,
+    /// the path itself when nothing has it.
     /// - Throws: `ClientError.localIO` when there is none.
-    public static func freeLocalName(beside local: String) throws(ClientError) -> String {
+    public static func freeLocalName(beside local: String, orItself: Bool = false) throws(ClientError) -> String {
         let folder = (local as NSString).deletingLastPathComponent
         let name = (local as NSString).lastPathComponent
         var info = stat()
+        if orItself, lstat(local, &info) != 0 { return local }
         for n in 1...10_000 {
             guard let numbered = NodeName.numbered(name, n) else { break }
             let candidate = (folder as NSString).appendingPathComponent(numbered)

@@ -58,8 +58,8 @@ def test_one_gib_round_trip(server, user):
     index, within = divmod(offset, MiB)
     assert r.content == stream.block(index, MiB)[within:within + 100]
 
-    # Deleting it frees the disk (the collector's next round: no grace on the test servers).
-    assert u.session.delete(u.url(f"files/{node['id']}"), timeout=60).status_code == 204
+    # Deleting it for good frees the disk (the collector's next round: no grace on the test servers).
+    assert u.session.delete(u.url(f"files/{node['id']}"), params={"permanent": "true"}, timeout=60).status_code == 204
     assert wait_until(lambda: not blob.exists())
     assert server.peak_rss_kib() - baseline < RSS_BUDGET_KIB
 

@@ -33,7 +33,7 @@ CLI_TIMEOUT = 120  # seconds, per command
 
 NODE_KEYS = {"id", "name", "is_folder", "parent_id", "path", "size", "mime_type", "sha256", "creator",
              "date_created", "date_modified", "etag"}
-ACCOUNT_KEYS = {"id", "fullname", "email", "date_created", "quota_bytes", "used_bytes"}
+ACCOUNT_KEYS = {"id", "fullname", "email", "date_created", "quota_bytes", "used_bytes", "trash_bytes", "versions_bytes"}
 
 
 # --------------------------------------------------------------------------- the CLI helper
@@ -345,9 +345,9 @@ def test_script_style_round_trip(module_server, tmp_path):
     assert cli.names("/Backups/2026/tree/浅い") == ["絵文字 😀.txt"]
 
     # rm -r
-    assert cli.ok("rm", "-r", "/Backups/2026/tree").stdout == "deleted /Backups/2026/tree\n"
+    assert cli.ok("rm", "-r", "/Backups/2026/tree").stdout == "moved /Backups/2026/tree to the trash\n"
     assert cli.ok("ls", "/Backups/2026").stdout == ""
-    assert cli.json("rm", "--json", "/Backups/renamed b.txt") == {"deleted": "/Backups/renamed b.txt"}
+    assert cli.json("rm", "--json", "/Backups/renamed b.txt") == {"trashed": "/Backups/renamed b.txt"}
     assert cli.names("/Backups") == ["2026"]
 
     # logout revokes the token and forgets the session

@@ -75,12 +75,12 @@ def test_identical_content_is_stored_once(user, module_server):
     assert matches == [module_server.blob_path(sha)]
     assert matches[0].read_bytes() == data
 
-    # Deleting one copy keeps the content for the other; deleting both frees it.
-    assert u.session.delete(u.url(f"files/{one['id']}"), timeout=TIMEOUT).status_code == 204
+    # Deleting one copy keeps the content for the other; deleting both for good frees it.
+    assert u.session.delete(u.url(f"files/{one['id']}"), params={"permanent": "true"}, timeout=TIMEOUT).status_code == 204
     assert module_server.blob_path(sha).exists()
     r = u.session.get(u.url(f"files/{two['id']}/content"), timeout=TIMEOUT)
     assert r.content == data
-    assert u.session.delete(u.url(f"files/{two['id']}"), timeout=TIMEOUT).status_code == 204
+    assert u.session.delete(u.url(f"files/{two['id']}"), params={"permanent": "true"}, timeout=TIMEOUT).status_code == 204
     assert wait_until(lambda: not module_server.blob_path(sha).exists()), "collected after the (zero) grace period"
 
 

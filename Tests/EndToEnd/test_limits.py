@@ -234,7 +234,10 @@ def test_quota(quota_server, user):
     u.upload("fill.bin", os.urandom(100 * 1024 - 60_000))
     assert u.session.get(u.api("/auth/me"), timeout=TIMEOUT).json()["used_bytes"] == 100 * 1024
     assert_error(u.upload_raw("one-more.bin", b"x"), 507, "quota_exceeded")
+    # A file in the trash still counts; deleted for good, its room is free.
     assert u.session.delete(u.url(f"files/{first['id']}"), timeout=TIMEOUT).status_code == 204
+    assert_error(u.upload_raw("second.bin", os.urandom(60_000)), 507, "quota_exceeded")
+    assert u.session.delete(u.url(f"trash/{first['id']}"), timeout=TIMEOUT).status_code == 204
     assert u.upload("second.bin", os.urandom(60_000))["size"] == 60_000
 
 

@@ -105,7 +105,8 @@ def test_identical_uploads_racing_deletes_on_both_keep_every_answered_file(pair)
         node = r.json()
         if i % 3 == 0:  # every third is deleted again at once, on the other process
             other = on_b if who is on_a else on_a
-            assert other.new_session().delete(other.url(f"files/{node['id']}"), timeout=TIMEOUT).status_code == 204
+            r = other.new_session().delete(other.url(f"files/{node['id']}"), params={"permanent": "true"}, timeout=TIMEOUT)
+            assert r.status_code == 204
         else:
             with lock:
                 kept.append(node)
@@ -125,7 +126,7 @@ def test_identical_uploads_racing_deletes_on_both_keep_every_answered_file(pair)
     blobs = lambda: {p.name for p in a.blob_files()}  # noqa: E731
     assert blobs() == {sha}
     for node in kept:
-        assert on_a.session.delete(on_a.url(f"files/{node['id']}"), timeout=TIMEOUT).status_code == 204
+        assert on_a.session.delete(on_a.url(f"files/{node['id']}"), params={"permanent": "true"}, timeout=TIMEOUT).status_code == 204
     assert wait_until(lambda: blobs() == set()), blobs()
 
 

@@ -154,9 +154,9 @@ def test_contents_can_live_in_a_folder_on_another_file_system(tmp_path):
         for node, body in zip(created, (big, big, b"small")):
             r = requests.get(f"{api}{node['id']}/content", headers=auth, timeout=60)
             assert r.status_code == 200 and r.content == body
-        # Deleting both copies frees the content: the collector removes it from the --blobs folder.
+        # Deleting both copies for good frees the content: the collector removes it from the --blobs folder.
         for node in created[:2]:
-            assert requests.delete(f"{api}{node['id']}", headers=auth, timeout=30).status_code == 204
+            assert requests.delete(f"{api}{node['id']}", params={"permanent": "true"}, headers=auth, timeout=30).status_code == 204
         assert wait_until(lambda: not stored.exists(), timeout=20)
     finally:
         proc.terminate()

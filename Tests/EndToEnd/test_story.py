@@ -516,9 +516,10 @@ def test_replace_content(tree):
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "v2.pdf"
 
-    # The old content is no longer referenced by anything: gone from storage (the collector's next round).
-    assert wait_until(lambda: not u.server.blob_path(report["sha256"]).exists())
-    assert u.server.blob_path(sha256_hex(new)).exists()
+    # The old content is kept as a version (API.md, "Versions"): still in storage, and served.
+    versions = u.session.get(u.url(f"files/{report['id']}/versions"), timeout=TIMEOUT).json()["items"]
+    assert [v["sha256"] for v in versions] == [sha256_hex(new), report["sha256"]]
+    assert u.server.blob_path(report["sha256"]).exists() and u.server.blob_path(sha256_hex(new)).exists()
 
 
 def test_folder_if_match(tree):
@@ -561,6 +562,13 @@ def test_delete_folder_recursively(tree):
         assert_error(u.session.get(u.url(f"folders/{node['id']}"), timeout=TIMEOUT), 404, "not_found")
         assert_error(u.list_page(node["id"]), 404, "not_found")
     assert [i["id"] for i in u.list_all()] == [keep["id"]]
+    # In the trash, as one item: its bytes still stored and counted, until it is deleted for good.
+    trash = u.session.get(u.url("trash/"), timeout=TIMEOUT).json()["items"]
+    assert [i["id"] for i in trash] == [work["id"]]
+    me = u.session.get(u.api("/auth/me"), timeout=TIMEOUT).json()
+    assert me["used_bytes"] == me["trash_bytes"] == trash[0]["size"] > 0
+    assert u.server.blob_path(extra["sha256"]).exists()
+    assert u.session.delete(u.url(f"trash/{work['id']}"), timeout=TIMEOUT).status_code == 204
     assert wait_until(lambda: not u.server.blob_path(extra["sha256"]).exists())
     assert u.session.get(u.api("/auth/me"), timeout=TIMEOUT).json()["used_bytes"] == 0
 

@@ -78,8 +78,57 @@ import Testing
         }
         #expect(try await client.node(id: note.id).path == "/Work/renamed.txt")
 
-        runner.run(.delete(nodeIds: [work.id]))
-        _ = try await inbox.wait { $0 == .changed(message: "Deleted 1 item.") }
+        // Search finds it anywhere; reveal finds the folders down to it.
+        runner.run(.loadSearch(text: "RENAMED", cursor: nil, generation: 8))
+        _ = try await inbox.wait {
+            if case .folderLoaded(8, let nodes, nil) = $0 { return nodes.map(\.path) == ["/Work/renamed.txt"] }
+            return false
+        }
+        runner.run(.reveal(try await client.node(id: note.id)))
+        _ = try await inbox.wait {
+            $0 == .revealed(trail: [FolderRef(id: nil, name: ""), FolderRef(id: work.id, name: "Work")], select: note.id)
+        }
+
+        // To the trash, listed there, back, and out for good.
+        runner.run(.delete(nodeIds: [work.id], permanent: false))
+        _ = try await inbox.wait { $0 == .changed(message: "Moved 1 item to the trash (T shows it).") }
+        runner.run(.loadTrash)
+        _ = try await inbox.wait {
+            if case .trashLoaded(let items) = $0 { return items.map(\.originalPath) == ["/Work"] }
+            return false
+        }
+        runner.run(.restoreTrashed(id: work.id, rename: false))
+        _ = try await inbox.wait { $0 == .trashChanged(message: "Restored /Work/.") }
+        #expect(try await client.node(id: note.id).path == "/Work/renamed.txt")
+        runner.run(.delete(nodeIds: [work.id], permanent: false))
+        for _ in 0..<200 where try await client.trash().isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        runner.run(.eraseTrashed(ids: nil))
+        _ = try await inbox.wait { $0 == .trashChanged(message: "The trash is empty.") }
+        #expect(try await client.trash().isEmpty)
+        await #expect(throws: ClientError.self) { _ = try await client.node(id: note.id) }
+    }
+
+    @Test func versionsListPreviewDownloadAndRestore() async throws {
+        let (server, client, scratch) = try await Self.world()
+        defer { server.stop(); scratch.remove() }
+        let inbox = Inbox()
+        let runner = Self.runner(server, client: client, inbox: inbox, scratch: scratch)
+        let first = try await client.upload(file: try scratch.file("notes.txt", Array("first".utf8)), into: nil)
+        let now = try await client.upload(file: try scratch.file("notes.txt", Array("second!".utf8)), into: nil, onConflict: .overwrite)
+        runner.run(.loadVersions(fileId: first.id))
+        let loaded = try await inbox.wait { if case .versionsLoaded = $0 { true } else { false } }
+        guard case .versionsLoaded(_, let versions) = loaded else { return }
+        #expect(versions.map(\.version) == [2, 1])
+        runner.run(.previewVersion(now, versions[1]))
+        _ = try await inbox.wait { $0 == .previewLoaded(title: "notes.txt, version 1", text: "first") }
+        let downloads = scratch.path + "/downloads"
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        runner.run(.downloadVersion(now, versions[1], localFolder: downloads))
+        _ = try await inbox.wait { if case .localChanged(_, "notes (version 1).txt") = $0 { true } else { false } }
+        #expect(try String(contentsOfFile: downloads + "/notes (version 1).txt", encoding: .utf8) == "first")
+        runner.run(.restoreVersion(fileId: first.id, version: 1))
+        _ = try await inbox.wait { $0 == .changed(message: "Version 1 of notes.txt is current again.", select: first.id) }
+        _ = try await inbox.wait { if case .versionsLoaded(_, let items) = $0 { items.map(\.version) == [3, 2, 1] } else { false } }
     }
 
     @Test func transfersRunInOrderAndCanBeCancelled() async throws {

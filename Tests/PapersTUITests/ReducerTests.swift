@@ -216,7 +216,7 @@ import Testing
         var state = Fixtures.browsing()
         state.press(.down, .function(8))
         guard case .confirm(let question) = state.overlay else { Issue.record("no confirmation"); return }
-        #expect(question.message.contains("report.pdf"))
+        #expect(question.message == "Move to the trash: 1 item: report.pdf?")
         let result4 = state.press(.character("n"))
         #expect(result4.isEmpty)
         #expect(state.overlay == nil)
@@ -225,14 +225,30 @@ import Testing
         #expect(result5.isEmpty, "Enter is No")
         state.press(.character("D"))
         let result6 = state.press(.character("y"))
-        #expect(result6 == [.delete(nodeIds: ["id-report.pdf"])])
+        #expect(result6 == [.delete(nodeIds: ["id-report.pdf"], permanent: false)])
+        #expect(state.status == "Moving 1 item to the trash…")
+    }
+
+    @Test func deleteOffersDeletingForGoodAndXAsksThatAtOnce() {
+        var state = Fixtures.browsing()
+        state.press(.down, .function(8))
+        // In the trash question, X deletes for good instead.
+        #expect(state.press(.character("X")) == [.delete(nodeIds: ["id-report.pdf"], permanent: true)])
+        #expect(state.overlay == nil && state.status == "Deleting 1 item for good…")
+        // X in the browser asks about deleting for good; only y does it.
+        state.press(.character("X"))
+        guard case .confirm(let question) = state.overlay else { Issue.record("no confirmation"); return }
+        #expect(question.message == "Delete for good: 1 item: report.pdf? This cannot be undone.")
+        #expect(state.press(.character("X")).isEmpty, "X is not yes here")
+        state.press(.character("X"))
+        #expect(state.press(.character("y")) == [.delete(nodeIds: ["id-report.pdf"], permanent: true)])
     }
 
     @Test func deletingMarkedItemsNamesHowMany() {
         var state = Fixtures.browsing()
         state.press(.ctrl("a"), .function(8))
         guard case .confirm(let question) = state.overlay else { Issue.record("no confirmation"); return }
-        #expect(question.message.hasPrefix("Delete 3 items"))
+        #expect(question.message.hasPrefix("Move to the trash: 3 items"))
         #expect(question.message.contains("folders"))
     }
 

@@ -140,6 +140,8 @@ import Testing
         state.press(.escape)
         #expect(state.overlay == nil)
         state.press(.function(8))
+        #expect(render(state, theme: .fallback).text.contains("[y] Move to trash    [X] Delete for good    [N] No"))
+        state.press(.character("n"), .character("X"))
         #expect(render(state, theme: .fallback).text.contains("[y] Yes    [N] No"))
     }
 

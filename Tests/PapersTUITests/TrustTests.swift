@@ -277,7 +277,7 @@ import Testing
     @Test func deletingSaysSoUntilItIsDone() {
         var state = Fixtures.browsing()
         state.press(.down, .function(8), .character("y"))
-        #expect(state.status == "Deleting 1 item…")
+        #expect(state.status == "Moving 1 item to the trash…")
     }
 
     @Test func nothingToActOnInTheServerPane() {

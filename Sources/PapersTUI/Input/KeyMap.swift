@@ -20,6 +20,8 @@ public enum Command: String, CaseIterable, Sendable {
     case refresh, transfers
     case cancelTransfer = "cancel_transfer"
     case logout
+    case deleteForGood = "delete_for_good"
+    case trash, versions, search
 
     /// How the help overlay and the key bar name it.
     public var title: String {
@@ -55,6 +57,10 @@ public enum Command: String, CaseIterable, Sendable {
         case .transfers: return "Transfer queue"
         case .cancelTransfer: return "Cancel transfer"
         case .logout: return "Log out / switch account"
+        case .deleteForGood: return "Delete for good (no trash)"
+        case .trash: return "Trash: restore, delete for good, empty"
+        case .versions: return "Versions of a file: view, download, restore"
+        case .search: return "Find by name, in all folders"
         }
     }
 }
@@ -87,7 +93,8 @@ public struct KeyMap: Sendable, Equatable {
         .mark: [.character(" "), .insert], .markAll: [.ctrl("a")], .invertMarks: [.character("*")],
         .filter: [.character("/")], .clearFilter: [.escape], .sort: [.character("s")], .reverseSort: [.character("S")],
         .toggleHidden: [.character(".")], .refresh: [.ctrl("r"), .character("R")], .transfers: [.character("t")],
-        .cancelTransfer: [.character("x")], .logout: [.ctrl("x")],
+        .cancelTransfer: [.character("x")], .logout: [.ctrl("x")], .deleteForGood: [.character("X")],
+        .trash: [.character("T")], .versions: [.character("V")], .search: [.character("f")],
     ])
 
     public func command(for key: Key) -> Command? { lookup[key] }

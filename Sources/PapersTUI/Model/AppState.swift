@@ -64,6 +64,8 @@ public struct Prompt: Sendable, Equatable {
         case move(nodeIds: [String])
         case uploadPath
         case filter
+        /// Names containing a text, anywhere but the trash (`f`).
+        case search
         /// The local pane's counterparts: full local paths.
         case renameLocal(path: String)
         case makeLocalFolder
@@ -87,7 +89,12 @@ public struct Prompt: Sendable, Equatable {
 /// A question answered with y (default No).
 public struct Confirmation: Sendable, Equatable {
     public enum Purpose: Sendable, Equatable {
-        case delete(nodeIds: [String])
+        /// To the trash, or with `permanent` for good.
+        case delete(nodeIds: [String], permanent: Bool)
+        /// Items of the trash for good; `nil`: everything in it.
+        case eraseTrashed(ids: [String]?)
+        /// Make a version of a file current.
+        case restoreVersion(fileId: String, version: Int64)
         case deleteLocal(paths: [String])
         /// A folder or a big download, confirmed with where it goes.
         case download(nodes: [Node])
@@ -97,6 +104,8 @@ public struct Confirmation: Sendable, Equatable {
 
     public var purpose: Purpose
     public var message: String
+    /// The overlay the question was asked from (the trash, versions): shown again after the answer.
+    public var behind: Overlay? = nil
 }
 
 /// A transfer that found a name taken, waiting for the user's answer (mc's "file exists" dialog).
@@ -113,13 +122,40 @@ public struct ConflictQuestion: Sendable, Equatable {
 }
 
 /// What covers the panes, if anything.
-public enum Overlay: Sendable, Equatable {
+public indirect enum Overlay: Sendable, Equatable {
     case help(scroll: Int)
     case prompt(Prompt)
     case confirm(Confirmation)
     case conflict(ConflictQuestion)
     case queue(cursor: Int)
     case preview(title: String, lines: [String])
+    case trash(TrashView)
+    case versions(VersionsView)
+}
+
+/// The trash overlay (`T`): what was deleted, newest first.
+public struct TrashView: Sendable, Equatable {
+    public var items: [TrashItem] = []
+    public var cursor = 0
+    public var isLoading = true
+
+    public init() {}
+
+    public var selected: TrashItem? { cursor < items.count ? items[cursor] : nil }
+}
+
+/// A file's versions (`V`): view, download or restore one.
+public struct VersionsView: Sendable, Equatable {
+    public var file: Node
+    public var items: [FileVersionInfo] = []
+    public var cursor = 0
+    public var isLoading = true
+
+    public init(file: Node) {
+        self.file = file
+    }
+
+    public var selected: FileVersionInfo? { cursor < items.count ? items[cursor] : nil }
 }
 
 /// One upload or download in the queue: one file, several, or whole folders, sent a few files at
@@ -234,7 +270,10 @@ public struct AppState: Sendable, Equatable {
     public var activeTransfers: Int { transfers.filter(\.isActive).count }
 
     /// Where the user is, to open there next time.
-    public var place: Place { Place(trail: remote.trail, selected: remote.selected?.id ?? remote.reselect) }
+    public var place: Place {
+        if remote.searchText != nil { return Place(trail: remote.folders, selected: nil) }
+        return Place(trail: remote.trail, selected: remote.selected?.id ?? remote.reselect)
+    }
 
     /// Rows of list the panes have (screen minus header, borders, status and key bar).
     public var listRows: Int { max(1, height - 5) }

@@ -6,6 +6,9 @@ public struct FolderRef: Codable, Sendable, Equatable {
     /// `nil`: the root.
     public var id: String?
     public var name: String
+    /// Set for the results of a search (a virtual folder on top of the one it was started from):
+    /// what was searched for.
+    public var search: String? = nil
 }
 
 /// The left pane: one remote folder, loaded page by page.
@@ -33,7 +36,14 @@ public struct RemotePane: Sendable, Equatable {
     public var replaceOnFirstPage = false
 
     public var folderId: String? { trail.last?.id }
-    public var path: String { trail.count <= 1 ? "/" : "/" + trail.dropFirst().map(\.name).joined(separator: "/") }
+    /// What the pane's search results are for, when it shows them instead of a folder.
+    public var searchText: String? { trail.last?.search }
+    /// The real folders of the trail (a search's results left out).
+    public var folders: [FolderRef] { trail.filter { $0.search == nil } }
+    public var path: String {
+        if let searchText { return "Search: \(searchText)" }
+        return trail.count <= 1 ? "/" : "/" + trail.dropFirst().map(\.name).joined(separator: "/")
+    }
     public var atRoot: Bool { trail.count <= 1 }
 
     /// Rows the pane shows: `..` (when not at the root) then the visible items.

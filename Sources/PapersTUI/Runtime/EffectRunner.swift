@@ -31,7 +31,9 @@ final class EffectRunner: Sendable {
         }
     }
 
-    private var client: APIClient? { state.withLock { $0.client } }
+    var client: APIClient? { state.withLock { $0.client } }
+    /// Sends an action to the UI loop.
+    func deliver(_ action: Action) { send(action) }
 
     func run(_ effect: Effect) {
         switch effect {
@@ -150,19 +152,23 @@ final class EffectRunner: Sendable {
                 let folder = try await client.move(ids: ids, into: RemotePath(destination))
                 return "Moved \(ids.count) item\(ids.count == 1 ? "" : "s") to \(folder?.path ?? "/")."
             }
-        case .delete(let ids):
+        case .delete(let ids, let permanent):
             await report { client in
                 var last = ContinuousClock.now
                 for (done, id) in ids.enumerated() {
-                    try await client.delete(id: id)
+                    try await client.delete(id: id, permanent: permanent)
                     // A long delete says how far it is, at most a few times a second.
                     if ids.count > 1, ContinuousClock.now - last > .milliseconds(250) {
                         last = .now
                         send(.deleting(done: done + 1, total: ids.count))
                     }
                 }
-                return "Deleted \(ByteCount.grouped(Int64(ids.count))) item\(ids.count == 1 ? "" : "s")."
+                let count = "\(ByteCount.grouped(Int64(ids.count))) item\(ids.count == 1 ? "" : "s")"
+                return permanent ? "Deleted \(count) for good." : "Moved \(count) to the trash (T shows it)."
             }
+        case .loadTrash, .restoreTrashed, .eraseTrashed, .loadVersions, .restoreVersion, .previewVersion, .downloadVersion, .loadSearch,
+            .reveal:
+            await runTrashEffect(effect)
         case .listLocal(let path):
             do {
                 send(.localListed(path: path, entries: try LocalFolder.list(path)))
@@ -235,7 +241,7 @@ final class EffectRunner: Sendable {
     }
 
     /// Runs a change and reports it as `.changed(message)` or `.failed(error)`.
-    private func report(_ work: (APIClient) async throws -> String) async {
+    func report(_ work: (APIClient) async throws -> String) async {
         guard let client else { return }
         do {
             send(.changed(message: try await work(client)))

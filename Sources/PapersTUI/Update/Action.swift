@@ -42,6 +42,12 @@ public enum Action: Sendable, Equatable {
     case localPathChecked(path: String, problem: String?)
     /// Time to try reaching the server again.
     case retry
+    case trashLoaded([TrashItem])
+    /// A trash change is done (restored, deleted for good, emptied): the message; the trash reloads.
+    case trashChanged(message: String)
+    case versionsLoaded(fileId: String, [FileVersionInfo])
+    /// The folders from the root down to a search result's folder, to open with the cursor on it.
+    case revealed(trail: [FolderRef], select: String)
 }
 
 /// The I/O the reducer asks the runtime to do; results come back as actions.
@@ -55,7 +61,21 @@ public enum Effect: Sendable, Equatable {
     case makeFolder(name: String, parentId: String?)
     case rename(nodeId: String, name: String)
     case move(nodeIds: [String], destination: String)
-    case delete(nodeIds: [String])
+    /// To the trash, or with `permanent` for good.
+    case delete(nodeIds: [String], permanent: Bool)
+    case loadTrash
+    case restoreTrashed(id: String, rename: Bool)
+    /// Items of the trash for good; `nil`: everything.
+    case eraseTrashed(ids: [String]?)
+    case loadVersions(fileId: String)
+    case restoreVersion(fileId: String, version: Int64)
+    case previewVersion(Node, FileVersionInfo)
+    /// One version of a file into a local folder, as `NAME (version N).ext`.
+    case downloadVersion(Node, FileVersionInfo, localFolder: String)
+    /// A page of search results, reported as a folder's page (`.folderLoaded`).
+    case loadSearch(text: String, cursor: String?, generation: Int)
+    /// Finds the folders from the root to a node's folder (`.revealed`).
+    case reveal(Node)
     case listLocal(path: String)
     /// Local edits (the local pane's F2, F6, F7, F8); results come back as `.localChanged` or `.failed`.
     case renameLocal(path: String, name: String)

@@ -17,16 +17,29 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.overlay = nil
     case .confirm(let confirmation):
         state.overlay = nil
+        // The trash's question also offers deleting for good instead.
+        if case .delete(let ids, false) = confirmation.purpose, key == .character("X") {
+            return confirmedDelete(&state, ids, permanent: true)
+        }
         guard key == .character("y") || key == .character("Y") else {
             state.status = "Cancelled."
             state.statusIsError = false
-            return []
+            return reopenBehind(&state, confirmation)
         }
         switch confirmation.purpose {
-        case .delete(let ids):
-            state.remote.marked = []
-            setStatus(&state, "Deleting \(ByteCount.grouped(Int64(ids.count))) item\(ids.count == 1 ? "" : "s")…")
-            return [.delete(nodeIds: ids)]
+        case .delete(let ids, let permanent):
+            return confirmedDelete(&state, ids, permanent: permanent)
+        case .eraseTrashed(let ids):
+            state.overlay = .trash(TrashView())
+            setStatus(&state, ids == nil ? "Emptying the trash…" : "Deleting for good…")
+            return [.eraseTrashed(ids: ids)]
+        case .restoreVersion(let fileId, let version):
+            if case .versions(var view) = confirmation.behind ?? .none {
+                view.isLoading = true
+                state.overlay = .versions(view)
+            }
+            setStatus(&state, "Making version \(version) current…")
+            return [.restoreVersion(fileId: fileId, version: version)]
         case .download(let nodes):
             return startDownload(&state, nodes: nodes)
         case .logout:
@@ -70,6 +83,10 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         }
     case .prompt(var prompt):
         return reducePromptKey(&state, &prompt, key)
+    case .trash(var view):
+        return reduceTrashKey(&state, &view, key)
+    case .versions(var view):
+        return reduceVersionsKey(&state, &view, key)
     case .conflict(var question):
         return reduceConflictKey(&state, &question, key)
     case .none:
@@ -191,6 +208,22 @@ func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
     case .filter:
         state.overlay = nil
         return []
+    case .search:
+        let query = text.precomposedStringWithCanonicalMapping
+        guard !query.isEmpty else {
+            prompt.error = "Type a part of a name."
+            break
+        }
+        guard query.utf8.count <= 255 else {
+            prompt.error = "At most 255 bytes."
+            break
+        }
+        state.overlay = nil
+        // The results are a folder of their own over the current one: Backspace goes back.
+        if state.remote.searchText != nil { state.remote.trail.removeLast() }
+        state.remote.trail.append(FolderRef(id: nil, name: "", search: query))
+        state.remote.filter = ""
+        return reload(&state, keeping: nil)
     case .renameLocal(let path):
         do {
             let name = try NodeName.validated(text)

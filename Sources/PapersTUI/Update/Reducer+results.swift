@@ -5,6 +5,8 @@ import PapersCore
 /// Results of effects.
 func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
+    case .trashLoaded, .trashChanged, .versionsLoaded, .revealed:
+        return reduceTrashResult(&state, action)
     case .loggedIn(var session):
         session.bundledData = state.bundledData
         state.session = session
@@ -61,13 +63,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.remote.append(nodes)
         state.remote.nextCursor = next
         state.remote.clampScroll(rows: state.listRows)
-        if let next {
-            return [
-                .loadFolder(
-                    folderId: state.remote.folderId, cursor: next, sort: state.remote.sort, reversed: state.remote.reversed,
-                    generation: generation)
-            ]
-        }
+        if let next { return [nextPage(state.remote, cursor: next)] }
         state.remote.isLoading = false
         state.remote.reselect = nil
         return [.rememberPlace(state.place)]
@@ -98,6 +94,7 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
             return []
         }
         if case .prompt(let prompt) = state.overlay, prompt.isBusy { state.overlay = nil }
+        stopWaiting(&state)
         return handle(&state, error)
     case .localListed(let path, let entries):
         let cameFrom = path == state.local.parentPath ? (state.local.path as NSString).lastPathComponent : nil

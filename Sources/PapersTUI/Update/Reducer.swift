@@ -65,15 +65,19 @@ func reload(_ state: inout AppState, keeping id: String?, sameFolder: Bool = fal
     }
     state.remote.reselect = id
     state.remote.isLoading = true
-    return [
-        .loadFolder(
-            folderId: state.remote.folderId, cursor: nil, sort: state.remote.sort, reversed: state.remote.reversed,
-            generation: state.remote.generation)
-    ]
+    return [nextPage(state.remote, cursor: nil)]
+}
+
+/// The load of a page of what the pane shows: the folder, or a search's results.
+func nextPage(_ pane: RemotePane, cursor: String?) -> Effect {
+    if let text = pane.searchText { return .loadSearch(text: text, cursor: cursor, generation: pane.generation) }
+    return .loadFolder(folderId: pane.folderId, cursor: cursor, sort: pane.sort, reversed: pane.reversed, generation: pane.generation)
 }
 
 /// Commands that need the server; refused with a message while it does not answer.
-private let needsServer: Set<Command> = [.open, .rename, .view, .upload, .move, .mkdir, .delete, .download, .sort, .reverseSort]
+private let needsServer: Set<Command> = [
+    .open, .rename, .view, .upload, .move, .mkdir, .delete, .deleteForGood, .download, .sort, .reverseSort, .trash, .versions, .search,
+]
 
 func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     guard let command = state.keyMap.command(for: key) else { return [] }
@@ -91,6 +95,11 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .open:
         if state.remote.isOnParentRow { return goUp(&state) }
         guard let node = state.remote.selected else { return [] }
+        // A search result: to its folder, with the cursor on it.
+        if state.remote.searchText != nil {
+            setStatus(&state, "Opening \((node.path as NSString).deletingLastPathComponent)…")
+            return [.reveal(node)]
+        }
         guard node.isFolder else { return [.preview(node)] }
         state.remote.trail.append(FolderRef(id: node.id, name: node.name))
         state.remote.filter = ""
@@ -121,13 +130,24 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.overlay = .prompt(Prompt(purpose: .move(nodeIds: targets.map(\.id)), title: title, editor: LineEditor(state.remote.path)))
     case .mkdir:
         state.overlay = .prompt(Prompt(purpose: .makeFolder, title: "New folder in \(state.remote.path)", editor: LineEditor()))
-    case .delete:
+    case .delete, .deleteForGood:
         let targets = state.remote.targets
         guard !targets.isEmpty else { return nothingToActOn(&state, "delete") }
+        let what = itemList(targets.map { ($0.name, $0.isFolder) }, kind: "item")
+        let permanent = command == .deleteForGood
         state.overlay = .confirm(
             Confirmation(
-                purpose: .delete(nodeIds: targets.map(\.id)),
-                message: "Delete " + itemList(targets.map { ($0.name, $0.isFolder) }, kind: "item") + "?"))
+                purpose: .delete(nodeIds: targets.map(\.id), permanent: permanent),
+                message: permanent ? "Delete for good: \(what)? This cannot be undone." : "Move to the trash: \(what)?"))
+    case .trash:
+        state.overlay = .trash(TrashView())
+        return [.loadTrash]
+    case .versions:
+        guard let node = state.remote.selected, !node.isFolder else { return nothingToActOn(&state, "show the versions of (a file)") }
+        state.overlay = .versions(VersionsView(file: node))
+        return [.loadVersions(fileId: node.id)]
+    case .search:
+        state.overlay = .prompt(Prompt(purpose: .search, title: "Find names containing (in all folders)", editor: LineEditor()))
     case .download:
         let nodes = state.remote.targets
         guard !nodes.isEmpty else { return nothingToActOn(&state, "download") }

@@ -39,6 +39,9 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             ("o s b n", "File exists: overwrite, skip, keep both, overwrite if newer"),
             ("a / Esc", "File exists: apply to all / cancel the transfer"),
             ("p r x", "Queue: pause / resume (from where it stopped) / cancel"),
+            ("r R x E", "Trash: restore / restore renamed / delete for good / empty"),
+            ("Enter d r", "Versions: view / download / restore"),
+            ("X", "Delete question: delete for good instead of the trash"),
             ("y", "Confirmations: yes (any other key: no)"),
             ("Tab", "Prompts: complete a path"),
         ]
@@ -71,7 +74,12 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         for (i, line) in words.prefix(3).enumerated() {
             screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText])
         }
-        screen.write("[y] Yes    [N] No", x: area.x, y: area.y + 4, style: theme[.dialogButton])
+        let buttons = if case .delete(_, false) = confirmation.purpose {
+            "[y] Move to trash    [X] Delete for good    [N] No"
+        } else {
+            "[y] Yes    [N] No"
+        }
+        screen.write(buttons, x: area.x, y: area.y + 4, style: theme[.dialogButton], maxWidth: area.width)
     case .queue(let cursor):
         let area = dialog(&screen, title: "Transfers (p pause · r resume · x cancel · t close)", width: 70, height: screen.height - 4, theme: theme)
         if state.transfers.isEmpty { screen.write("No transfers yet.", x: area.x, y: area.y, style: theme[.dialogText]) }
@@ -105,6 +113,25 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             screen.fill(x: area.x, y: area.y + row, width: area.width, height: 1, style: style)
             screen.write(DisplayWidth.truncate(line.text, to: area.width), x: area.x, y: area.y + row, style: style)
         }
+    case .trash(let view):
+        let rows = view.items.map { item in
+            let deleted = shortTime(item.deletedAt)
+            let size = DisplayWidth.fit(ByteCount.human(item.node.size), to: 9)
+            return "\(deleted)  \(size) \(item.originalPath)\(item.node.isFolder ? "/" : "")"
+        }
+        let empty = view.isLoading ? "Loading the trash…" : "The trash is empty."
+        drawList(
+            &screen, title: "Trash (r restore · R renamed · x delete for good · E empty · Esc close)", rows: rows, cursor: view.cursor,
+            empty: empty, theme: theme)
+    case .versions(let view):
+        let rows = view.items.map { version in
+            let number = DisplayWidth.fit("v\(version.version)", to: 6)
+            let size = DisplayWidth.fit(ByteCount.human(version.size), to: 9)
+            return "\(number) \(shortTime(version.dateModified))  \(size) \(version.sha256.prefix(12))\(version.current ? "  current" : "")"
+        }
+        drawList(
+            &screen, title: "Versions of \(view.file.name) (Enter view · d download · r restore · Esc close)", rows: rows,
+            cursor: view.cursor, empty: view.isLoading ? "Loading…" : "No versions.", theme: theme)
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)
     case .preview(let title, let lines):
@@ -112,6 +139,19 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         for (i, line) in lines.prefix(screen.height - 5).enumerated() {
             screen.write(line, x: area.x, y: area.y + i, style: theme[.dialogText], maxWidth: area.width)
         }
+    }
+}
+
+/// A dialog listing rows with a cursor (the trash, versions), scrolled to keep the cursor in view.
+private func drawList(_ screen: inout ScreenBuffer, title: String, rows: [String], cursor: Int, empty: String, theme: Theme) {
+    let area = dialog(&screen, title: title, width: 76, height: screen.height - 4, theme: theme)
+    let visible = max(1, screen.height - 6)
+    if rows.isEmpty { screen.write(empty, x: area.x, y: area.y, style: theme[.dialogText], maxWidth: area.width) }
+    let first = max(0, cursor - visible + 1)
+    for (row, text) in rows.dropFirst(first).prefix(visible).enumerated() {
+        let style = first + row == cursor ? theme[.paneSelected] : theme[.dialogText]
+        screen.fill(x: area.x, y: area.y + row, width: area.width, height: 1, style: style)
+        screen.write(DisplayWidth.truncate(text, to: area.width), x: area.x, y: area.y + row, style: style)
     }
 }
 

@@ -83,7 +83,9 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
             style = theme[.paneFolder]
         } else {
             let node = pane.items[pane.visible[index - (pane.atRoot ? 0 : 1)]]
-            text = listRow(node.isFolder ? node.name + "/" : node.name, ByteCount.human(node.size), modified: shortTime(node.dateModified), width: inner)
+            // Search results show where they are.
+            let name = pane.searchText == nil ? node.name : node.path
+            text = listRow(node.isFolder ? name + "/" : name, ByteCount.human(node.size), modified: shortTime(node.dateModified), width: inner)
             if node.isFolder { style = theme[.paneFolder] }
             if pane.marked.contains(node.id) { style = theme[.paneMarked] }
         }
@@ -92,7 +94,10 @@ private func drawRemotePane(_ screen: inout ScreenBuffer, _ state: AppState, x: 
         screen.write(text, x: x + 1, y: y, style: style, maxWidth: inner)
     }
     if pane.visible.isEmpty, !pane.isLoading {
-        let empty = state.unreachable ? "(not listed: the server does not answer)" : (pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)")
+        let empty =
+            state.unreachable
+            ? "(not listed: the server does not answer)"
+            : (pane.searchText != nil ? "(no names contain that)" : (pane.filter.isEmpty ? "(empty folder)" : "(nothing matches)"))
         screen.write(empty, x: x + 2, y: pane.atRoot ? 2 : 3, style: theme[.paneDim], maxWidth: inner - 2)
     }
     // Position and loading counter in the bottom border.
