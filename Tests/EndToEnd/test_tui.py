@@ -414,23 +414,23 @@ def test_tui_story(tui_server, make_tui, tui_env):
     assert sorted(p.name for p in workdir.iterdir()) == ["final.txt"], "temporary files left behind"
     assert not [p for p in base.rglob("*") if p.name.endswith(".part")]
 
-    # 8. F8 on notes.bin: the confirmation names it; n keeps it, y deletes it.
+    # 8. F8 on notes.bin: the confirmation names it; n keeps it, y moves it to the trash.
     select(tui, "notes.bin")
     tui.keys("F8")
     screen = tui.wait_for_screen("Confirm")
-    assert "Delete 1 item: notes.bin?" in screen, framed(screen)
-    assert "[y] Yes" in screen and "[N] No" in screen
+    assert "Move to the trash: 1 item: notes.bin?" in screen, framed(screen)
+    assert "[y] Move to trash" in screen and "[X] Delete for good" in screen and "[N] No" in screen
     tui.keys("n")
-    tui.wait_for_screen(lambda s: "Delete 1 item" not in s and "Cancelled" in s, what="the refusal")
+    tui.wait_for_screen(lambda s: "Move to the trash" not in s and "Cancelled" in s, what="the refusal")
     time.sleep(0.3)  # a wrongly sent delete would have had time to land
     assert node_in(user, docs["id"], "notes.bin") is not None, "n deleted the file"
     tui.wait_for_screen(lambda s: "notes.bin" in pane_rows(s) and prop(s, "Name") == "notes.bin", what="notes.bin kept")
     tui.keys("F8")
-    tui.wait_for_screen("Delete 1 item: notes.bin?")
+    tui.wait_for_screen("Move to the trash: 1 item: notes.bin?")
     tui.keys("y")
     wait_api(lambda: node_in(user, docs["id"], "notes.bin") is None, what="notes.bin deleted")
     assert user.get_node(uploaded["id"]).status_code == 404
-    tui.wait_for_screen(lambda s: "notes.bin" not in pane_rows(s) and "final.txt" in pane_rows(s) and "Deleted" in s,
+    tui.wait_for_screen(lambda s: "notes.bin" not in pane_rows(s) and "final.txt" in pane_rows(s) and "to the trash" in s,
                         what="notes.bin gone from the list")
 
     # 9. Resize: everything re-laid at 70x20, the cursor still on its item; 50x12 is too small; back.

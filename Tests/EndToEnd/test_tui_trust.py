@@ -239,7 +239,7 @@ def test_keys_act_on_the_active_pane(tui_server, make_tui, tui_env):
     # The inactive (server) pane still shows its cursor, and Tab goes back to it.
     tui.keys("Tab")
     tui.keys("F8")
-    tui.wait_for_screen("Delete 1 item: Keep/")
+    tui.wait_for_screen("Move to the trash: 1 item: Keep/")
     tui.keys("n")
     assert user.get_node(remote_folder["id"]).status_code == 200
 
