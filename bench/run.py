@@ -261,7 +261,7 @@ def main() -> int:
                 code, t = curl(["-H", f"Authorization: Bearer {server.token}", f"{server.api}/files/{node['id']}/content"])
                 assert code == 200, code
                 down[key].append(big / MiB / t)
-                requests.delete(f"{server.api}/files/{node['id']}", headers=server.auth)
+                requests.delete(f"{server.api}/files/{node['id']}", params={"permanent": "true"}, headers=server.auth)
                 # The same bytes (other content: one byte changed) through tus in 8 MiB chunks.
                 with open(bigfile, "r+b") as f:
                     f.seek(big - 8)
@@ -269,7 +269,7 @@ def main() -> int:
                 os.sync()
                 t, node_id = tus_upload(server, bigfile, f"tus-{run}.bin", 8 * MiB)
                 resumable[key].append(big / MiB / t)
-                requests.delete(f"{server.api}/files/{node_id}", headers=server.auth)
+                requests.delete(f"{server.api}/files/{node_id}", params={"permanent": "true"}, headers=server.auth)
             os.sync()
             code, t = curl(["-T", str(bigfile), f"{nginx.base}/big-{run}.bin"])
             assert code in (201, 204), code
@@ -370,6 +370,37 @@ def main() -> int:
                 cursor = next_cursor(session.get(f"{server.api}/files/", params=params, headers=server.auth))
                 pages[key].append((time.perf_counter() - t) * 1000)
         rows.append((f"6a. one page of 1,000 from {huge:,} entries (first 10 pages)", "ms", pages["papers"], pages["pg"], None, None, "lower"))
+        # 6d-f: a search page (200 results) over the whole tree (the folders of 5 and 6a: `listing` +
+        # `huge` entries and the rest), for a text whose matches are rare, uncommon and common. The
+        # first page's size is checked against the names made.
+        names = [f"entry-{i:06d}" for i in range(huge)] + [f"entry-{i:06d}" for i in range(listing)]
+        nodes_total = huge + listing
+        for label, text in (("rare", f"entry-{huge // 10 - 1:05d}"), ("uncommon", "777"), ("common", "entry-")):
+            expected = min(200, sum(text in n for n in names))
+            found = {"papers": [], "pg": []}
+            for key, server in (("papers", papers), ("pg", pg)):
+                for _ in range(max(5, runs)):
+                    t = time.perf_counter()
+                    r = session.get(f"{server.api}/search", params={"q": text, "kind": "file"}, headers=server.auth)
+                    found[key].append((time.perf_counter() - t) * 1000)
+                    assert r.status_code == 200 and len(r.json()["items"]) == expected, (r.status_code, len(r.json()["items"]), expected)
+            rows.append((f"6{'def'[('rare', 'uncommon', 'common').index(label)]}. search page over {nodes_total:,} nodes, {label} matches "
+                         f"(\"{text}\", target ≤ 20 ms)", "ms", found["papers"], found["pg"], None, None, "lower"))
+        # 6g-h: the folder of 5 (`listing` files) to the trash and back.
+        trashed = {"papers": [], "pg": []}
+        restored = {"papers": [], "pg": []}
+        for key, server in (("papers", papers), ("pg", pg)):
+            for _ in range(runs):
+                t = time.perf_counter()
+                r = session.delete(f"{server.api}/folders/{folders[key]}", headers=server.auth)
+                trashed[key].append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 204, r.text
+                t = time.perf_counter()
+                r = session.post(f"{server.api}/trash/{folders[key]}/restore", headers=server.auth)
+                restored[key].append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 200 and r.json()["size"] == 0, r.text
+        rows.append((f"6g. delete a folder of {listing:,} files (to the trash)", "ms", trashed["papers"], trashed["pg"], None, None, "lower"))
+        rows.append((f"6h. restore it from the trash", "ms", restored["papers"], restored["pg"], None, None, "lower"))
         logins = []
         for _ in range(max(3, runs)):
             t = time.perf_counter()
