@@ -64,13 +64,13 @@ public struct Node: Codable, Sendable, Equatable {
     }
 }
 
-/// One page of a folder listing.
-public struct NodePage: Codable, Sendable, Equatable {
-    public var items: [Node]
+/// One page of a listing: a folder's children (`NodePage`), search results, the trash (`TrashPage`).
+public struct Page<Item: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var items: [Item]
     /// Opaque; pass it back as `cursor` for the next page. `nil` on the last page.
     public var nextCursor: String?
 
-    public init(items: [Node], nextCursor: String?) {
+    public init(items: [Item], nextCursor: String?) {
         self.items = items
         self.nextCursor = nextCursor
     }
@@ -86,6 +86,9 @@ public struct NodePage: Codable, Sendable, Equatable {
         try c.encode(nextCursor, forKey: .nextCursor)
     }
 }
+
+/// A page of nodes: a folder's children, or search results.
+public typealias NodePage = Page<Node>
 
 /// `GET /folders/<id>`: the folder's own properties plus its first page of children.
 public struct FolderListing: Codable, Sendable, Equatable {

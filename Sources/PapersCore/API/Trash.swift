@@ -39,23 +39,4 @@ public struct TrashItem: Codable, Sendable, Equatable {
 }
 
 /// A page of the trash, newest first.
-public struct TrashPage: Codable, Sendable, Equatable {
-    public var items: [TrashItem]
-    public var nextCursor: String?
-
-    public init(items: [TrashItem], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case items
-        case nextCursor = "next_cursor"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+public typealias TrashPage = Page<TrashItem>

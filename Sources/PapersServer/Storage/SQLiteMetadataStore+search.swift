@@ -16,10 +16,7 @@ extension SQLiteMetadataStore {
         try reading { db in
             let want = query.limit + 1
             var found: [NodeRecord] = []
-            for isFolder in [true, false] {
-                if let kind = query.kind, (kind == .folder) != isFolder { continue }
-                if let after = query.after, !after.isFolder, isFolder { continue }  // the cursor is past the folders
-                let cursor = query.after.flatMap { $0.isFolder == isFolder ? $0 : nil }
+            for (isFolder, cursor) in query.passes {
                 found += try Self.matches(db, ownerId: ownerId, isFolder: isFolder, text: query.text, after: cursor, limit: want - found.count)
                 if found.count >= want { break }
             }

@@ -17,6 +17,17 @@ struct SearchQuery: Sendable, Equatable {
 
     /// The largest query, in bytes of UTF-8 (a name's limit).
     static let maxBytes = NodeName.maxBytes
+
+    /// What a page reads, in order: folders, then files (those `kind` asks for), each with the
+    /// cursor's position when the cursor is among them; the folders are passed over once the cursor
+    /// is past them.
+    var passes: [(isFolder: Bool, after: SearchCursor?)] {
+        [true, false].compactMap { isFolder in
+            if let kind, (kind == .folder) != isFolder { return nil }
+            if let after, !after.isFolder, isFolder { return nil }
+            return (isFolder, after.flatMap { $0.isFolder == isFolder ? $0 : nil })
+        }
+    }
 }
 
 /// The position after the last result of a search page; good only for the same text and kind.

@@ -54,8 +54,10 @@ struct List: AsyncParsableCommand {
         var items: [Node]
     }
 
-    static func line(_ node: Node, long: Bool) -> String {
-        let name = node.isFolder ? node.name + "/" : node.name
+    /// A node's line: its name (or, for search results, its path) with `/` after a folder; with
+    /// `long`, kind, size and modified date before it.
+    static func line(_ node: Node, long: Bool, showing shown: String? = nil) -> String {
+        let name = (shown ?? node.name) + (node.isFolder ? "/" : "")
         guard long else { return name }
         let size = ByteCount.human(node.size).padding(toLength: 10, withPad: " ", startingAt: 0)
         let modified = String(node.dateModified.prefix(16)).replacingOccurrences(of: "T", with: " ")

@@ -39,11 +39,5 @@ struct Find: AsyncParsableCommand {
         }
     }
 
-    static func line(_ node: Node, long: Bool) -> String {
-        let path = node.isFolder ? node.path + "/" : node.path
-        guard long else { return path }
-        let size = ByteCount.human(node.size).padding(toLength: 10, withPad: " ", startingAt: 0)
-        let modified = String(node.dateModified.prefix(16)).replacingOccurrences(of: "T", with: " ")
-        return "\(node.isFolder ? "d" : "-")  \(size) \(modified)  \(path)"
-    }
+    static func line(_ node: Node, long: Bool) -> String { List.line(node, long: long, showing: node.path) }
 }

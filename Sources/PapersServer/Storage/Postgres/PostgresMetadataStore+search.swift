@@ -14,10 +14,7 @@ extension PostgresMetadataStore {
         return try await withConnection { c in
             let want = query.limit + 1
             var found: [NodeRecord] = []
-            for isFolder in [true, false] {
-                if let kind = query.kind, (kind == .folder) != isFolder { continue }
-                if let after = query.after, !after.isFolder, isFolder { continue }  // the cursor is past the folders
-                let cursor = query.after.flatMap { $0.isFolder == isFolder ? $0 : nil }
+            for (isFolder, cursor) in query.passes {
                 var binds = PostgresBindings()
                 binds.append(ownerId)
                 binds.append(isFolder)
