@@ -39,18 +39,26 @@ def test_a_sqlite_data_directory_moves_to_postgresql_whole(tmp_path):
     ada.upload("same.txt", b"shared bytes")
     bob.upload("same.txt", b"shared bytes")
     gone = bob.upload("deleted.txt", b"deleted bytes")
-    assert bob.session.delete(bob.url(f"files/{gone['id']}"), timeout=TIMEOUT).status_code == 204
+    assert bob.session.delete(bob.url(f"files/{gone['id']}"), params={"permanent": "true"}, timeout=TIMEOUT).status_code == 204
+    # The trash and versions come along too.
+    trashed = ada.upload("trashed.txt", b"in the trash")
+    assert ada.session.delete(ada.url(f"files/{trashed['id']}"), timeout=TIMEOUT).status_code == 204
+    versioned = ada.upload("versioned.txt", b"one")
+    assert ada.session.put(ada.url(f"files/{versioned['id']}"), data=b"two",
+                           headers={"Content-Type": "application/octet-stream"}, timeout=TIMEOUT).status_code == 200
     logged_out = login(sqlite, bob.email).json()["token"]
     assert requests.post(sqlite.url("/api/v1/auth/logout"), headers={"Authorization": f"Bearer {logged_out}"},
                          timeout=TIMEOUT).status_code == 204
     before = {u.email: u.walk() for u in (ada, bob)}
+    trash_before = {u.email: u.session.get(u.url("trash/"), timeout=TIMEOUT).json()["items"] for u in (ada, bob)}
+    versions_before = ada.session.get(ada.url(f"files/{versioned['id']}/versions"), timeout=TIMEOUT).json()
     sqlite.close()
 
     url = empty_database()
     result = migrate("--data", str(data), "--to", url)
     assert result.returncode == 0, result.stderr
-    # Two roots, five of Ada's, one of Bob's (the deleted file is gone).
-    assert "copied 2 accounts, 8 files and folders (roots included)" in result.stdout, result.stdout
+    # Two roots, seven of Ada's (one in the trash), one of Bob's (the file deleted for good is gone).
+    assert "copied 2 accounts, 10 files and folders (roots included)" in result.stdout, result.stdout
     assert "and 1 revoked tokens" in result.stdout, result.stdout
 
     pg = Server(data, extra_args=["--database", url], log_path=tmp_path / "after.log").start()
@@ -62,10 +70,15 @@ def test_a_sqlite_data_directory_moves_to_postgresql_whole(tmp_path):
             assert relogged.status_code == 200 and relogged.json()["user_id"] == user.id
             after = user.walk()
             assert after == before[user.email], "same ids, names, paths, sizes, etags and dates"
+            assert user.session.get(user.url("trash/"), timeout=TIMEOUT).json()["items"] == trash_before[user.email]
             for node in after:
                 if not node["is_folder"]:
                     r = user.session.get(user.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
                     assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == node["sha256"]
+        assert ada.session.get(ada.url(f"files/{versioned['id']}/versions"), timeout=TIMEOUT).json() == versions_before
+        r = ada.session.get(ada.url(f"files/{versioned['id']}/versions/1/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.content == b"one"
+        assert ada.session.post(ada.url(f"trash/{trashed['id']}/restore"), timeout=TIMEOUT).json()["path"] == "/trashed.txt"
         r = requests.get(pg.url("/api/v1/auth/me"), headers={"Authorization": f"Bearer {logged_out}"}, timeout=TIMEOUT)
         assert_error(r, 401, "token_revoked")
         # The copy goes on working: new uploads, the same names refused as before.

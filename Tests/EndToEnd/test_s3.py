@@ -81,7 +81,8 @@ def content_files(server: Server) -> list[Path]:
 
 
 def delete_file(user: User, node: dict) -> requests.Response:
-    return user.session.delete(user.url(f"files/{node['id']}"), timeout=TIMEOUT)
+    """Deletes for good (these tests are about the objects a delete lets go of)."""
+    return user.session.delete(user.url(f"files/{node['id']}"), params={"permanent": "true"}, timeout=TIMEOUT)
 
 
 def download_sha(user: User, node_id: str, headers=None) -> tuple[int, str, int]:
