@@ -108,7 +108,14 @@ import Testing
         _ = reduce(&state, .folderLoaded(generation: state.remote.generation, nodes: [], nextCursor: nil))
         // Where the user was is what is remembered, not the search.
         #expect(state.place.trail.map(\.name) == ["", "drafts"])
+        // Nothing is made or uploaded into the results; a move starts from the root's path.
+        #expect(state.press(.character("n")).isEmpty && state.overlay == nil && state.statusIsError)
+        #expect(state.press(.character("u")).isEmpty && state.overlay == nil)
         state.press(.down)
+        state.press(.character("m"))
+        guard case .prompt(let move) = state.overlay else { Issue.record("no move prompt"); return }
+        #expect(move.editor.text == "/")
+        state.press(.escape)
         #expect(state.press(.enter) == [.reveal(found)])
         let trail = [FolderRef(id: nil, name: ""), FolderRef(id: "w", name: "Work"), FolderRef(id: "p", name: "2026")]
         let reload = reduce(&state, .revealed(trail: trail, select: found.id))

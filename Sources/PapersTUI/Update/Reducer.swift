@@ -90,6 +90,11 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     }
     if inLocalPane, let effects = reduceLocalCommand(&state, command) { return effects }
     if state.remote.move(for: command, rows: rows) { return [] }
+    // Search results are not a folder: nothing is made or put there.
+    if state.remote.searchText != nil, command == .mkdir || command == .upload {
+        setStatus(&state, "Search results are not a folder: open one (Enter on a result, or Backspace) to \(command.title.lowercased()) there.", error: true)
+        return []
+    }
     switch command {
     case .up, .down, .pageUp, .pageDown, .top, .bottom: break
     case .open:
@@ -127,7 +132,8 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         let targets = state.remote.targets
         guard !targets.isEmpty else { return nothingToActOn(&state, "move") }
         let title = targets.count == 1 ? "Move \(targets[0].name) to folder" : "Move \(targets.count) items to folder"
-        state.overlay = .prompt(Prompt(purpose: .move(nodeIds: targets.map(\.id)), title: title, editor: LineEditor(state.remote.path)))
+        let start = state.remote.searchText == nil ? state.remote.path : "/"
+        state.overlay = .prompt(Prompt(purpose: .move(nodeIds: targets.map(\.id)), title: title, editor: LineEditor(start)))
     case .mkdir:
         state.overlay = .prompt(Prompt(purpose: .makeFolder, title: "New folder in \(state.remote.path)", editor: LineEditor()))
     case .delete, .deleteForGood:
