@@ -28,13 +28,14 @@ extension SQLiteMetadataStore {
     static func matches(_ db: Database, ownerId: String, isFolder: Bool, text: String, after: SearchCursor?, limit: Int) throws
         -> [NodeRecord]
     {
-        var filter = "owner_id = ? AND is_folder = ? AND trash_id IS NULL AND parent_id IS NOT NULL"
+        // Qualified: the index's query joins `node_names`.
+        var filter = "nodes.owner_id = ? AND nodes.is_folder = ? AND nodes.trash_id IS NULL AND nodes.parent_id IS NOT NULL"
         var arguments: StatementArguments = [ownerId, isFolder]
         if let after {
-            filter += " AND (sort_name, name, id) > (?, ?, ?)"
+            filter += " AND (nodes.sort_name, nodes.name, nodes.id) > (?, ?, ?)"
             arguments += [after.sortName, after.name, after.id]
         }
-        let order = " ORDER BY sort_name, name, id"
+        let order = " ORDER BY nodes.sort_name, nodes.name, nodes.id"
         // The walk: every row in order, the match tested here.
         let walk = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT \(NodeRecord.columns), instr(sort_name, ?) > 0 FROM nodes WHERE \(filter)\(order)"),
@@ -49,12 +50,15 @@ extension SQLiteMetadataStore {
             if useIndex, read >= walkBudget { break }
         }
         guard useIndex, read >= walkBudget else { return found }
-        // The index: the names that contain the text, then the same filter and order.
+        // The index: the names that contain the text, then the same filter and order. CROSS JOIN
+        // keeps the index's rows as the outer loop: left to itself (no statistics), the planner walks
+        // `nodes_owner_by_name` in order to avoid the sort and tests every row against the index's
+        // list — 25 ms instead of 1.5 ms on 100,000 names (measured).
         return try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT \(NodeRecord.columns) FROM nodes
-                    WHERE rowid IN (SELECT rowid FROM node_names WHERE sort_name GLOB ?) AND \(filter)\(order) LIMIT ?
+                    SELECT \(NodeRecord.nodesColumns) FROM node_names CROSS JOIN nodes ON nodes.rowid = node_names.rowid
+                    WHERE node_names.sort_name GLOB ? AND \(filter)\(order) LIMIT ?
                     """), arguments: [globPattern(text)] + arguments + [limit]
         ).map(NodeRecord.init(row:))
     }
