@@ -37,11 +37,10 @@ struct SearchController {
         guard let raw, !raw.isEmpty else {
             throw APIError.validation(ValidationError(field: "q", message: "Say what to search for: q is a part of a name."))
         }
-        let text = NodeName.sortKey(raw.precomposedStringWithCanonicalMapping)
         guard raw.utf8.count <= SearchQuery.maxBytes, !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw APIError.validation(
                 ValidationError(field: "q", message: "q is at most \(SearchQuery.maxBytes) bytes of UTF-8, without control characters."))
         }
-        return text
+        return NodeName.sortKey(raw.precomposedStringWithCanonicalMapping)
     }
 }

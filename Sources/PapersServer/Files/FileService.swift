@@ -220,8 +220,9 @@ struct FileService: Sendable {
         try await store.version(ownerId: ownerId, fileId: fileId, number: number)
     }
 
-    /// Makes version `number` the current content. Throws `.nodeNotFound`, `.isAFolder`,
-    /// `.versionNotFound`, `.preconditionFailed`, `.quotaExceeded`; waits out the collector as uploads do.
+    /// Makes version `number` the current content. The version's content is referenced already (its
+    /// row keeps the collector away), so nothing is written to the blob store. Throws `.nodeNotFound`,
+    /// `.isAFolder`, `.versionNotFound`, `.preconditionFailed`, `.quotaExceeded`.
     func restoreVersion(ownerId: String, fileId: String, number: Int64, ifMatch: String?) async throws -> NodeRecord {
         try await store.restoreVersion(ownerId: ownerId, fileId: fileId, number: number, ifMatch: ifMatch)
     }

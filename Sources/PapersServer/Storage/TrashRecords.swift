@@ -25,11 +25,6 @@ struct TrashCursor: Sendable, Equatable, Codable {
         case deletedMs = "t", id = "i"
     }
 
-    init(deletedMs: Int64, id: String) {
-        self.deletedMs = deletedMs
-        self.id = id
-    }
-
     func encoded() -> String { OpaqueCursor.encode(self) }
     static func decode(_ text: String) -> TrashCursor? { OpaqueCursor.decode(text) }
 }
