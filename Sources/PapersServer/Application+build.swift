@@ -142,8 +142,9 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
         }
         return try Response.json(status, status: .ok, context: context)
     }
+    let throttle = LoginThrottle(store: dependencies.store, now: dependencies.now)
     AuthController(
-        store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: LoginThrottle(store: dependencies.store, now: dependencies.now),
+        store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: throttle,
         defaultQuota: dependencies.configuration.defaultQuotaBytes, decoyHash: dependencies.decoyHash
     ).addRoutes(to: router.group("api/v1/auth"), auth: auth)
     NodesController(
@@ -153,6 +154,13 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
         .addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     TrashController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     SearchController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    DAVController(
+        files: dependencies.files, uploads: UploadController(files: dependencies.files), content: ContentController(files: dependencies.files)
+    ).addRoutes(
+        to: router,
+        auth: DAVAuthMiddleware(
+            store: dependencies.store, bearer: auth, hasher: dependencies.hasher, throttle: throttle, decoyHash: dependencies.decoyHash,
+            verified: VerifiedPasswords(now: dependencies.now)))
     table.load(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }

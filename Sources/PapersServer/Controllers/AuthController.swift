@@ -3,7 +3,7 @@ import Hummingbird
 import NIOPosix
 import PapersCore
 
-/// `/api/v1/auth/...`: register, login, logout, me.
+/// `/api/v1/auth/...`: register, login, logout, me, app passwords.
 struct AuthController {
     let store: any MetadataStore
     let tokens: TokenService
@@ -21,6 +21,9 @@ struct AuthController {
         group.group().add(middleware: auth)
             .post("logout", use: logout)
             .get("me", use: me)
+            .post("app-passwords", use: createAppPassword)
+            .get("app-passwords", use: appPasswords)
+            .delete("app-passwords/{app_password_id}", use: deleteAppPassword)
     }
 
     func register(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -93,6 +96,44 @@ struct AuthController {
             id: user.id, fullname: user.fullname, email: user.email, dateCreated: Timestamp.format(milliseconds: user.createdMs),
             quotaBytes: user.quotaBytes, usedBytes: usage.total, trashBytes: usage.trash, versionsBytes: usage.versions)
         return try Response.json(account, status: .ok, context: context)
+    }
+}
+
+extension AuthController {
+    /// A new app password for WebDAV clients; its secret is in this answer only.
+    func createAppPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let body = try await request.decodePayload(as: CreateAppPasswordRequest.self, context: context)
+        let name = (body.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        func invalid(_ message: String) -> APIError { .validation(ValidationError(field: "name", message: message)) }
+        if name.isEmpty { throw invalid("Give the app password a name, such as the device or app it is for.") }
+        if name.utf8.count > AppPasswords.maxNameBytes { throw invalid("A name can be at most \(AppPasswords.maxNameBytes) bytes.") }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw invalid("A name cannot contain control characters.")
+        }
+        if try await store.appPasswords(userId: caller.userId).count >= AppPasswords.limitPerUser {
+            throw APIError(
+                .conflict, code: "too_many_app_passwords", message: "You have \(AppPasswords.limitPerUser) app passwords; revoke one first.")
+        }
+        let password = AppPasswords.generate()
+        let record = try await store.createAppPassword(userId: caller.userId, name: name, secretHash: AppPasswords.hash(password))
+        let created = NewAppPassword(id: record.id, name: record.name, password: password, dateCreated: Timestamp.format(milliseconds: record.createdMs))
+        return try Response.json(created, status: .created, context: context)
+    }
+
+    func appPasswords(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        let items = try await store.appPasswords(userId: caller.userId).map {
+            AppPassword(id: $0.id, name: $0.name, dateCreated: Timestamp.format(milliseconds: $0.createdMs))
+        }
+        return try Response.json(AppPasswordList(items: items), status: .ok, context: context)
+    }
+
+    /// Revokes an app password: the next request with it is refused, on every process.
+    func deleteAppPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try context.caller
+        try await store.deleteAppPassword(userId: caller.userId, id: try context.parameters.require("app_password_id"))
+        return Response(status: .noContent)
     }
 }
 

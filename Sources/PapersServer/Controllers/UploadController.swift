@@ -130,7 +130,9 @@ struct UploadController {
 
     // MARK: Steps
 
-    private func receive(_ body: RequestBody, into staged: StagedBlob, declaredLength: Int64?, expectedSHA256: String?) async throws
+    /// Streams a body into a staging file and finishes it (hashed, checked against `declaredLength`
+    /// and `expectedSHA256`). Throws `ClosingConnection` over an `UploadError`, `APIError` 400.
+    func receive(_ body: RequestBody, into staged: StagedBlob, declaredLength: Int64?, expectedSHA256: String?) async throws
         -> FinishedBlob
     {
         do {
@@ -159,7 +161,7 @@ struct UploadController {
 
     /// An error answered before the body was read: the connection closes after the answer, so the
     /// client stops sending instead of the server reading (and discarding) the whole body.
-    private func refusal(_ error: any Error) -> any Error {
+    func refusal(_ error: any Error) -> any Error {
         ClosingConnection(underlying: error)
     }
 

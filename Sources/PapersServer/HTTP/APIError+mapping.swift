@@ -81,6 +81,10 @@ extension APIError {
             return APIError(
                 .serviceUnavailable, code: "unavailable", message: "The server is busy storing this content; try again in a moment.",
                 headers: [.retryAfter: "1"])
+        case .appPasswordNotFound:
+            return APIError(.notFound, code: "app_password_not_found", message: "You have no app password with this id.")
+        case .locked:
+            return APIError(lockedStatus, code: "locked", message: "This file or folder is locked by a WebDAV client.", isFault: false)
         case .unavailable:
             return APIError(
                 .serviceUnavailable, code: "unavailable", message: "The server's database does not answer; try again in a moment.",

@@ -56,6 +56,7 @@ extension APIError {
     static let forbidden = APIError(.forbidden, code: "forbidden", message: "This token cannot reach another user's files.")
     static let notFound = APIError(.notFound, code: "not_found", message: "No such file or folder.")
     static let internalError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on the server.")
+    static let lockedStatus = HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
     static let insufficientStorageStatus = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 }
 

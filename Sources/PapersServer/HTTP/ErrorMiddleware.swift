@@ -14,6 +14,12 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as DAVError {
+            return error.response()
+        } catch let error as ClosingConnection where error.underlying is DAVError {
+            var response = (error.underlying as! DAVError).response()
+            response.headers[.connection] = "close"
+            return response
         } catch {
             var apiError: APIError
             if let mapped = APIError.from(error) {

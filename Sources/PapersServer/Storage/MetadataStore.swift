@@ -110,6 +110,34 @@ protocol MetadataStore: Sendable {
     /// with its path. Throws `ValidationError` (field `cursor`) only through its caller.
     func search(ownerId: String, query: SearchQuery) async throws -> SearchPage
 
+    // MARK: App passwords
+    /// Stores an app password's name and the SHA-256 of its secret.
+    func createAppPassword(userId: String, name: String, secretHash: String) async throws -> AppPasswordRecord
+    /// The user's app passwords, oldest first.
+    func appPasswords(userId: String) async throws -> [AppPasswordRecord]
+    /// Revokes an app password. Throws `.appPasswordNotFound` (also for someone else's).
+    func deleteAppPassword(userId: String, id: String) async throws
+    /// The account of this e-mail and, when `appPasswordHash` is the hash of one of its app
+    /// passwords, that password's id: one read for a WebDAV request's Basic credentials.
+    func basicCredentials(email: String, appPasswordHash: String) async throws -> (user: UserRecord, appPasswordId: String?)?
+
+    // MARK: WebDAV
+    /// The user's root folder (hidden from the API, `/dav/` itself). Throws `.nodeNotFound`.
+    func rootFolder(ownerId: String) async throws -> NodeRecord
+    /// The dead properties of these nodes, by node id (one read for a page of them).
+    func deadProperties(ownerId: String, nodeIds: [String]) async throws -> [String: [DeadProperty]]
+    /// Sets and removes dead properties of a node in one transaction. Throws `.nodeNotFound`.
+    func patchDeadProperties(ownerId: String, nodeId: String, set: [DeadProperty], remove: [PropertyName]) async throws
+    /// The user's unexpired WebDAV locks.
+    func locks(ownerId: String) async throws -> [LockRecord]
+    /// Adds a lock unless `conflicts`, asked in the same transaction with the user's unexpired locks
+    /// (locks taken by other processes meanwhile included), says one stands in the way: then throws `.locked`.
+    func createLock(_ lock: LockRecord, conflicts: @escaping @Sendable ([LockRecord]) -> Bool) async throws
+    /// Gives an unexpired lock a new timeout; `nil` when it has expired or is not the user's.
+    func refreshLock(ownerId: String, token: String, timeoutSeconds: Int64) async throws -> LockRecord?
+    /// Removes the user's locks with these tokens; returns how many there were.
+    @discardableResult func deleteLocks(ownerId: String, tokens: [String]) async throws -> Int
+
     // MARK: Content collection (`BlobCollector`)
     /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.
     func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool

@@ -209,6 +209,40 @@ final class SQLiteMetadataStore: Sendable {
                     END;
                     """)
         }
+        // WebDAV and app passwords: secrets kept as SHA-256 (they carry 150 random bits, so a fast
+        // hash is enough), dead properties per node, locks per path (see `LockRecord`).
+        migrator.registerMigration("v5 webdav") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE app_passwords (
+                      id TEXT PRIMARY KEY,
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      secret_hash TEXT NOT NULL UNIQUE,
+                      created_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX app_passwords_user ON app_passwords(user_id, created_ms);
+                    CREATE TABLE dead_properties (
+                      node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                      namespace TEXT NOT NULL,
+                      name TEXT NOT NULL,
+                      value TEXT NOT NULL,
+                      PRIMARY KEY (node_id, namespace, name)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE locks (
+                      token TEXT PRIMARY KEY,
+                      owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      path TEXT NOT NULL,
+                      node_id TEXT NOT NULL,
+                      deep INTEGER NOT NULL,
+                      shared INTEGER NOT NULL,
+                      owner_xml TEXT,
+                      timeout_s INTEGER NOT NULL,
+                      expires_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX locks_owner ON locks(owner_id, expires_ms);
+                    """)
+        }
         return migrator
     }
 

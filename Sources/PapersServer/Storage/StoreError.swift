@@ -27,6 +27,10 @@ enum StoreError: Error, Sendable, Equatable {
     /// The content is being removed by the collector: `FileService` waits and retries; answered as a
     /// 503 only when that takes too long.
     case contentBeingRemoved
+    /// The user has no app password with this id.
+    case appPasswordNotFound
+    /// A WebDAV lock held by another lock token stands in the way (`LOCK` of a locked path).
+    case locked
     /// The database does not answer (or refuses our credentials). `detail` is for the log only.
     case unavailable(detail: String)
 }

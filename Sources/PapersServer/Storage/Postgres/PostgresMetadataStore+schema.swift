@@ -104,6 +104,45 @@ extension PostgresMetadataStore {
                 PostgresAddFile.createFunction,
             ]
         ),
+        // WebDAV and app passwords: as SQLite's migration "v5 webdav".
+        (
+            "v4 webdav",
+            [
+                """
+                CREATE TABLE app_passwords (
+                  id TEXT COLLATE "C" PRIMARY KEY,
+                  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                  name TEXT NOT NULL,
+                  secret_hash TEXT COLLATE "C" NOT NULL UNIQUE,
+                  created_ms BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX app_passwords_user ON app_passwords(user_id, created_ms)",
+                """
+                CREATE TABLE dead_properties (
+                  node_id TEXT COLLATE "C" NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                  namespace TEXT COLLATE "C" NOT NULL,
+                  name TEXT COLLATE "C" NOT NULL,
+                  value TEXT NOT NULL,
+                  PRIMARY KEY (node_id, namespace, name)
+                )
+                """,
+                """
+                CREATE TABLE locks (
+                  token TEXT COLLATE "C" PRIMARY KEY,
+                  owner_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                  path TEXT NOT NULL,
+                  node_id TEXT COLLATE "C" NOT NULL,
+                  deep BOOLEAN NOT NULL,
+                  shared BOOLEAN NOT NULL,
+                  owner_xml TEXT,
+                  timeout_s BIGINT NOT NULL,
+                  expires_ms BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX locks_owner ON locks(owner_id, expires_ms)",
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that
