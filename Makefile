@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA ?= $(HOME)/.local/share/papers
 PREFIX ?= /usr/local
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux litmus rclone
 BENCH_PACKAGES := nginx-extras wrk curl
 PYTEST ?= python3 -m pytest
 

@@ -32,12 +32,19 @@ struct DAVAuthMiddleware: RouterMiddleware {
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         if parts.count == 2, parts[0].lowercased() == "bearer" {
+            var authenticated: Context?
             do {
-                return try await bearer.handle(request, context: context, next: next)
-            } catch var error as APIError where error.status == .unauthorized {
-                error.headers = Self.challenge
-                throw error
+                _ = try await bearer.handle(request, context: context) { _, checked in
+                    authenticated = checked
+                    return Response(status: .ok)
+                }
+            } catch {
+                // A WebDAV client answers a 401 by asking for Basic credentials.
+                guard var mapped = APIError.from(error), mapped.status == .unauthorized else { throw error }
+                mapped.headers = Self.challenge
+                throw mapped
             }
+            return try await next(request, authenticated!)
         }
         guard parts.count == 2, parts[0].lowercased() == "basic", let decoded = Data(base64Encoded: String(parts[1])),
             let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")

@@ -51,6 +51,10 @@ struct DAVPath: Sendable, Hashable {
             }
             let name = decoded.precomposedStringWithCanonicalMapping
             if name == "." || name == ".." { throw .malformed("A path cannot contain \".\" or \"..\" segments.") }
+            // No name has one (`NodeName`), and PostgreSQL refuses a NUL even to look one up.
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw .malformed("A path cannot contain control characters.")
+            }
             names.append(name)
         }
         self.names = names
