@@ -403,3 +403,38 @@ def test_the_quota_holds_over_webdav(tmp_path_factory, user):
         assert {n["name"] for n in u.list_all()} == {"a.bin"}
     finally:
         srv.close()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_app_password_create_ls_rm(module_server, tmp_path):
+    from test_cli import Cli, assert_usage_error
+    cli = Cli(tmp_path / "cli", module_server.base_url)
+    email = unique_email()
+    assert register(module_server, email).status_code == 201
+    cli.login(email)
+    r = cli.ok("app-password", "create", "Laptop (Finder)")
+    password = r.stdout.strip()
+    assert re.fullmatch(r"([a-z0-9]{5}-){5}[a-z0-9]{5}", password), r
+    assert "/dav/" in r.stderr
+    s = requests.Session()
+    s.auth = (email, password)
+    assert s.request("PROPFIND", module_server.url("/dav/"), headers={"Depth": "0"}, timeout=TIMEOUT).status_code == 207
+    made = cli.json("app-password", "create", "phone", "--json")
+    assert made["webdav"] == module_server.url("/dav/") and made["name"] == "phone"
+    listed = cli.json("app-password", "ls", "--json")["items"]
+    assert [i["name"] for i in listed] == ["Laptop (Finder)", "phone"] and all("password" not in i for i in listed)
+    text = cli.ok("app-password", "ls").stdout
+    assert "Laptop (Finder)" in text and password not in text
+    # By name, then by id; unknown ones exit 2; a name two have is ambiguous (exit 1).
+    assert cli.ok("app-password", "rm", "Laptop (Finder)").stdout.strip() == 'revoked "Laptop (Finder)"'
+    assert s.request("PROPFIND", module_server.url("/dav/"), headers={"Depth": "0"}, timeout=TIMEOUT).status_code == 401
+    assert cli.json("app-password", "rm", made["id"], "--json") == {"revoked": made["id"]}
+    cli.fails(2, "app-password", "rm", "nothing-like-this")
+    cli.ok("app-password", "create", "twin")
+    cli.ok("app-password", "create", "twin")
+    cli.fails(1, "app-password", "rm", "twin")
+    cli.fails(1, "app-password", "create", "")
+    assert_usage_error(cli.run("app-password", "create"))
+    assert_usage_error(cli.run("app-password", "frobnicate"))
