@@ -139,3 +139,44 @@ def test_search_lists_paths_and_enter_opens_the_items_folder(tui_server, make_tu
     tui.keys("BSpace")
     tui.wait_for_screen(lambda s: s if "Quarterly Report.pdf" in pane_rows(s) and "Search:" not in s else None,
                         what="back in /Work/2026")
+
+
+@pytest.mark.timeout(120)
+def test_app_passwords_screen_makes_shows_and_revokes(tui_server, make_tui, tui_env):
+    """A: the app passwords screen. n asks a name and shows the new password once (it opens /dav/),
+    x revokes after a question (n keeps it); Esc closes."""
+    import requests
+    user = new_user(tui_server)
+    tui = browsing(make_tui, tui_env, tui_server, user)
+    tui.keys("A")
+    tui.wait_for_screen(lambda s: "App passwords for WebDAV" in s and "No app passwords yet" in s, what="the empty screen")
+    tui.keys("n")
+    tui.wait_for_screen("Name of the new app password")
+    tui.keys("Enter")
+    tui.wait_for_screen("Name it after the device or app")  # an empty name is refused in the prompt
+    tui.type("Phone")
+    tui.keys("Enter")
+    screen = tui.wait_for_screen(lambda s: s if "(shown this once):" in s and "Phone" in s else None, what="the new password")
+    import re
+    password = re.search(r"\b([a-z0-9]{5}-){5}[a-z0-9]{5}\b", screen).group(0)
+    assert "/dav/" in screen, framed(screen)
+    s = requests.Session()
+    s.auth = (user.email, password)
+    assert s.request("PROPFIND", tui_server.url("/dav/"), headers={"Depth": "0"}, timeout=TIMEOUT).status_code == 207
+    listed = user.session.get(user.api("/auth/app-passwords"), timeout=TIMEOUT).json()["items"]
+    assert [i["name"] for i in listed] == ["Phone"]
+    # x asks; n keeps it; x then y revokes it, and the client is refused.
+    tui.keys("x")
+    tui.wait_for_screen('Revoke the app password "Phone"?')
+    tui.keys("n")
+    tui.wait_for_screen(lambda s: "App passwords for WebDAV" in s and "Phone" in s, what="back on the screen")
+    assert s.request("PROPFIND", tui_server.url("/dav/"), headers={"Depth": "0"}, timeout=TIMEOUT).status_code == 207
+    tui.keys("x")
+    tui.wait_for_screen('Revoke the app password "Phone"?')
+    tui.keys("y")
+    wait_api(lambda: user.session.get(user.api("/auth/app-passwords"), timeout=TIMEOUT).json()["items"] == [],
+             what="the password revoked")
+    tui.wait_for_screen(lambda s: "Revoked the app password." in s and "No app passwords yet" in s, what="the empty list")
+    assert s.request("PROPFIND", tui_server.url("/dav/"), headers={"Depth": "0"}, timeout=TIMEOUT).status_code == 401
+    tui.keys("Escape")
+    tui.wait_for_screen(lambda s: "App passwords for WebDAV" not in s, what="the screen closed")

@@ -22,6 +22,7 @@ public enum Command: String, CaseIterable, Sendable {
     case logout
     case deleteForGood = "delete_for_good"
     case trash, versions, search
+    case appPasswords = "app_passwords"
 
     /// How the help overlay and the key bar name it.
     public var title: String {
@@ -61,6 +62,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .trash: return "Trash: restore, delete for good, empty"
         case .versions: return "Versions of a file: view, download, restore"
         case .search: return "Find by name, in all folders"
+        case .appPasswords: return "App passwords for WebDAV clients"
         }
     }
 }
@@ -95,6 +97,7 @@ public struct KeyMap: Sendable, Equatable {
         .toggleHidden: [.character(".")], .refresh: [.ctrl("r"), .character("R")], .transfers: [.character("t")],
         .cancelTransfer: [.character("x")], .logout: [.ctrl("x")], .deleteForGood: [.character("X")],
         .trash: [.character("T")], .versions: [.character("V")], .search: [.character("f")],
+        .appPasswords: [.character("A")],
     ])
 
     public func command(for key: Key) -> Command? { lookup[key] }

@@ -70,6 +70,8 @@ public struct Prompt: Sendable, Equatable {
         case renameLocal(path: String)
         case makeLocalFolder
         case moveLocal(paths: [String])
+        /// The name of a new app password (the app passwords screen's `n`).
+        case createAppPassword
     }
 
     public var purpose: Purpose
@@ -96,6 +98,7 @@ public struct Confirmation: Sendable, Equatable {
         /// Make a version of a file current.
         case restoreVersion(fileId: String, version: Int64)
         case deleteLocal(paths: [String])
+        case revokeAppPassword(id: String, name: String)
         /// A folder or a big download, confirmed with where it goes.
         case download(nodes: [Node])
         case logout
@@ -131,6 +134,28 @@ public indirect enum Overlay: Sendable, Equatable {
     case preview(title: String, lines: [String])
     case trash(TrashView)
     case versions(VersionsView)
+    case appPasswords(AppPasswordsView)
+}
+
+/// The app passwords screen (`A`): list, make (shown once) and revoke passwords for WebDAV clients.
+public struct AppPasswordsView: Sendable, Equatable {
+    public var items: [AppPassword] = []
+    public var cursor = 0
+    public var isLoading = true
+    /// The password just made, with the address to use it at: shown until the screen closes.
+    public var created: (password: NewAppPassword, webDAV: String)? {
+        get { createdPassword.map { ($0, createdAddress) } }
+        set {
+            createdPassword = newValue?.password
+            createdAddress = newValue?.webDAV ?? ""
+        }
+    }
+    private var createdPassword: NewAppPassword?
+    private var createdAddress = ""
+
+    public init() {}
+
+    public var selected: AppPassword? { cursor < items.count ? items[cursor] : nil }
 }
 
 /// The trash overlay (`T`): what was deleted, newest first.

@@ -169,6 +169,8 @@ final class EffectRunner: Sendable {
         case .loadTrash, .restoreTrashed, .eraseTrashed, .loadVersions, .restoreVersion, .previewVersion, .downloadVersion, .loadSearch,
             .reveal:
             await runTrashEffect(effect)
+        case .loadAppPasswords, .createAppPassword, .revokeAppPassword:
+            await runAppPasswordEffect(effect)
         case .listLocal(let path):
             do {
                 send(.localListed(path: path, entries: try LocalFolder.list(path)))

@@ -48,6 +48,11 @@ public enum Action: Sendable, Equatable {
     case versionsLoaded(fileId: String, [FileVersionInfo])
     /// The folders from the root down to a search result's folder, to open with the cursor on it.
     case revealed(trail: [FolderRef], select: String)
+    case appPasswordsLoaded([AppPassword])
+    /// A new app password and the WebDAV address it opens.
+    case appPasswordCreated(NewAppPassword, webDAV: String)
+    /// An app password was revoked: the message; the list reloads.
+    case appPasswordRevoked(message: String)
 }
 
 /// The I/O the reducer asks the runtime to do; results come back as actions.
@@ -76,6 +81,9 @@ public enum Effect: Sendable, Equatable {
     case loadSearch(text: String, cursor: String?, generation: Int)
     /// Finds the folders from the root to a node's folder (`.revealed`).
     case reveal(Node)
+    case loadAppPasswords
+    case createAppPassword(name: String)
+    case revokeAppPassword(id: String)
     case listLocal(path: String)
     /// Local edits (the local pane's F2, F6, F7, F8); results come back as `.localChanged` or `.failed`.
     case renameLocal(path: String, name: String)

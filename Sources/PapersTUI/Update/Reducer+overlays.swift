@@ -44,6 +44,13 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return startDownload(&state, nodes: nodes)
         case .logout:
             return state.transfers.filter(\.isActive).map { .cancelTransfer(id: $0.id) } + [.logout]
+        case .revokeAppPassword(let id, let name):
+            var view = AppPasswordsView()
+            if case .appPasswords(let behind) = confirmation.behind ?? .none { view = behind }
+            view.isLoading = true
+            state.overlay = .appPasswords(view)
+            setStatus(&state, "Revoking \"\(name)\"…")
+            return [.revokeAppPassword(id: id)]
         case .deleteLocal(let paths):
             state.local.marked = []
             setStatus(&state, "Deleting \(paths.count) local item\(paths.count == 1 ? "" : "s")…")
@@ -87,6 +94,8 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return reduceTrashKey(&state, &view, key)
     case .versions(var view):
         return reduceVersionsKey(&state, &view, key)
+    case .appPasswords(var view):
+        return reduceAppPasswordsKey(&state, &view, key)
     case .conflict(var question):
         return reduceConflictKey(&state, &question, key)
     case .none:
@@ -208,6 +217,21 @@ func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
     case .filter:
         state.overlay = nil
         return []
+    case .createAppPassword:
+        let name = text.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else {
+            prompt.error = "Name it after the device or app, such as \"Laptop (Finder)\"."
+            break
+        }
+        guard name.utf8.count <= 100 else {
+            prompt.error = "At most 100 bytes."
+            break
+        }
+        var view = AppPasswordsView()
+        view.isLoading = true
+        state.overlay = .appPasswords(view)
+        setStatus(&state, "Making an app password…")
+        return [.createAppPassword(name: name)]
     case .search:
         let query = text.precomposedStringWithCanonicalMapping
         guard !query.isEmpty else {

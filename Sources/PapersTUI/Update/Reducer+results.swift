@@ -7,6 +7,8 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .trashLoaded, .trashChanged, .versionsLoaded, .revealed:
         return reduceTrashResult(&state, action)
+    case .appPasswordsLoaded, .appPasswordCreated, .appPasswordRevoked:
+        return reduceAppPasswordsResult(&state, action)
     case .loggedIn(var session):
         session.bundledData = state.bundledData
         state.session = session

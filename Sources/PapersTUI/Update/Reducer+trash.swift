@@ -134,6 +134,9 @@ func stopWaiting(_ state: inout AppState) {
     case .versions(var view):
         view.isLoading = false
         state.overlay = .versions(view)
+    case .appPasswords(var view):
+        view.isLoading = false
+        state.overlay = .appPasswords(view)
     default: break
     }
 }

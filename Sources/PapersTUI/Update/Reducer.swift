@@ -77,6 +77,7 @@ func nextPage(_ pane: RemotePane, cursor: String?) -> Effect {
 /// Commands that need the server; refused with a message while it does not answer.
 private let needsServer: Set<Command> = [
     .open, .rename, .view, .upload, .move, .mkdir, .delete, .deleteForGood, .download, .sort, .reverseSort, .trash, .versions, .search,
+    .appPasswords,
 ]
 
 func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
@@ -148,6 +149,9 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .trash:
         state.overlay = .trash(TrashView())
         return [.loadTrash]
+    case .appPasswords:
+        state.overlay = .appPasswords(AppPasswordsView())
+        return [.loadAppPasswords]
     case .versions:
         guard let node = state.remote.selected, !node.isFolder else { return nothingToActOn(&state, "show the versions of (a file)") }
         state.overlay = .versions(VersionsView(file: node))

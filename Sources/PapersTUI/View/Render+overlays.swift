@@ -42,6 +42,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             ("r R x E", "Trash: restore / restore renamed / delete for good / empty"),
             ("Enter d r", "Versions: view / download / restore"),
             ("X", "Delete question: delete for good instead of the trash"),
+            ("n x", "App passwords (A): new / revoke"),
             ("y", "Confirmations: yes (any other key: no)"),
             ("Tab", "Prompts: complete a path"),
         ]
@@ -132,6 +133,18 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
         drawList(
             &screen, title: "Versions of \(view.file.name) (Enter view · d download · r restore · Esc close)", rows: rows,
             cursor: view.cursor, empty: view.isLoading ? "Loading…" : "No versions.", theme: theme)
+    case .appPasswords(let view):
+        let rows = view.items.map { "\(shortTime($0.dateCreated))  \($0.name)" }
+        var footer: [String] = []
+        if let (made, address) = view.created {
+            footer = [
+                "New password for \"\(made.name)\" (shown this once):", "    \(made.password)",
+                "Connect to \(address) with your e-mail address and it.",
+            ]
+        }
+        drawList(
+            &screen, title: "App passwords for WebDAV (n new · x revoke · Esc close)", rows: rows, cursor: view.cursor,
+            empty: view.isLoading ? "Loading…" : "No app passwords yet: n makes one.", footer: footer, theme: theme)
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)
     case .preview(let title, let lines):
@@ -143,9 +156,15 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
 }
 
 /// A dialog listing rows with a cursor (the trash, versions), scrolled to keep the cursor in view.
-private func drawList(_ screen: inout ScreenBuffer, title: String, rows: [String], cursor: Int, empty: String, theme: Theme) {
+/// `footer` lines stay at the dialog's bottom, under the list.
+private func drawList(
+    _ screen: inout ScreenBuffer, title: String, rows: [String], cursor: Int, empty: String, footer: [String] = [], theme: Theme
+) {
     let area = dialog(&screen, title: title, width: 76, height: screen.height - 4, theme: theme)
-    let visible = max(1, screen.height - 6)
+    let visible = max(1, screen.height - 6 - (footer.isEmpty ? 0 : footer.count + 1))
+    for (i, line) in footer.enumerated() {
+        screen.write(DisplayWidth.truncate(line, to: area.width), x: area.x, y: area.y + visible + 1 + i, style: theme[.dialogText])
+    }
     if rows.isEmpty { screen.write(empty, x: area.x, y: area.y, style: theme[.dialogText], maxWidth: area.width) }
     let first = max(0, cursor - visible + 1)
     for (row, text) in rows.dropFirst(first).prefix(visible).enumerated() {
