@@ -46,6 +46,13 @@ def test_a_sqlite_data_directory_moves_to_postgresql_whole(tmp_path):
     versioned = ada.upload("versioned.txt", b"one")
     assert ada.session.put(ada.url(f"files/{versioned['id']}"), data=b"two",
                            headers={"Content-Type": "application/octet-stream"}, timeout=TIMEOUT).status_code == 200
+    # So do app passwords and WebDAV dead properties.
+    app = ada.session.post(ada.api("/auth/app-passwords"), json={"name": "laptop"}, timeout=TIMEOUT).json()
+    proppatch = ('<D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:colour>blue</Z:colour></D:prop>'
+                 '</D:set></D:propertyupdate>')
+    dav = requests.Session()
+    dav.auth = (ada.email, app["password"])
+    assert dav.request("PROPPATCH", sqlite.url("/dav/a%20(1).txt"), data=proppatch, timeout=TIMEOUT).status_code == 207
     logged_out = login(sqlite, bob.email).json()["token"]
     assert requests.post(sqlite.url("/api/v1/auth/logout"), headers={"Authorization": f"Bearer {logged_out}"},
                          timeout=TIMEOUT).status_code == 204
@@ -81,6 +88,9 @@ def test_a_sqlite_data_directory_moves_to_postgresql_whole(tmp_path):
         assert ada.session.post(ada.url(f"trash/{trashed['id']}/restore"), timeout=TIMEOUT).json()["path"] == "/trashed.txt"
         r = requests.get(pg.url("/api/v1/auth/me"), headers={"Authorization": f"Bearer {logged_out}"}, timeout=TIMEOUT)
         assert_error(r, 401, "token_revoked")
+        asked = '<D:propfind xmlns:D="DAV:"><D:prop><Z:colour xmlns:Z="urn:z"/></D:prop></D:propfind>'
+        r = dav.request("PROPFIND", pg.url("/dav/a%20(1).txt"), headers={"Depth": "0"}, data=asked, timeout=TIMEOUT)
+        assert r.status_code == 207 and b">blue</colour>" in r.content, r.text
         # The copy goes on working: new uploads, the same names refused as before.
         assert ada.upload("after.txt", b"after")["size"] == 5
         assert_error(ada.mkdir_raw("Wörk & Play"), 409, "name_conflict")

@@ -63,6 +63,8 @@ public enum StoreMigration {
         var blobs: [[String?]] = []
         var revocations: [[String?]] = []
         var versions: [[String?]] = []
+        var appPasswords: [[String?]] = []
+        var deadProperties: [[String?]] = []
 
         func write(to target: PostgresMetadataStore) async throws -> Summary {
             let logger = target.logger
@@ -81,13 +83,18 @@ public enum StoreMigration {
                                  rows: snapshot.nodes, logger: logger)
                 try await insert(c, "versions (node_id, number, owner_id, sha256, size, modified_ms)",
                                  types: ["text", "bigint", "text", "text", "bigint", "bigint"], rows: snapshot.versions, logger: logger)
+                try await insert(c, "app_passwords (id, user_id, name, secret_hash, created_ms)",
+                                 types: ["text", "text", "text", "text", "bigint"], rows: snapshot.appPasswords, logger: logger)
+                try await insert(c, "dead_properties (node_id, namespace, name, value)", types: ["text", "text", "text", "text"],
+                                 rows: snapshot.deadProperties, logger: logger)
                 try await insert(c, "blobs (sha256, size, unreferenced_ms, deleting_ms)", types: ["text", "bigint", "bigint", "bigint"],
                                  rows: snapshot.blobs, logger: logger)
                 try await insert(c, "revoked_tokens (jti, expires_ms, revoked_ms)", types: ["text", "bigint", "bigint"],
                                  rows: snapshot.revocations, logger: logger)
                 for (table, expected) in [
                     ("users", snapshot.users.count), ("nodes", snapshot.nodes.count), ("blobs", snapshot.blobs.count),
-                    ("versions", snapshot.versions.count),
+                    ("versions", snapshot.versions.count), ("app_passwords", snapshot.appPasswords.count),
+                    ("dead_properties", snapshot.deadProperties.count),
                 ] {
                     let count = Int(try await PostgresMetadataStore.rows(c, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), logger: logger)[0][0].decode(Int64.self))
                     guard count == expected else { throw Failure.countsDiffer(table: table, source: expected, target: count) }
@@ -144,6 +151,9 @@ public enum StoreMigration {
             FROM nodes n JOIN t ON t.id = n.id ORDER BY t.depth
             """, columns: 17)
         snapshot.versions = try all("SELECT node_id, number, owner_id, sha256, size, modified_ms FROM versions", columns: 6)
+        snapshot.appPasswords = try all("SELECT id, user_id, name, secret_hash, created_ms FROM app_passwords", columns: 5)
+        // WebDAV locks are not copied: they are minutes-long client state, and the migration runs with the servers stopped.
+        snapshot.deadProperties = try all("SELECT node_id, namespace, name, value FROM dead_properties", columns: 4)
         snapshot.blobs = try all("SELECT sha256, size, unreferenced_ms, deleting_ms FROM blobs", columns: 4)
         snapshot.revocations = try all(
             "SELECT jti, expires_ms, \(now) FROM revoked_tokens WHERE expires_ms >= \(now)", columns: 3)
