@@ -14,6 +14,7 @@ absolute numbers are context.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import hashlib
 import json
@@ -96,6 +97,12 @@ class Papers:
         r = requests.post(self.base + "/api/v1/auth/login", json={"email": self.email, "password": self.password})
         assert r.status_code == 200, r.text
         return r.json()
+
+    def app_password(self) -> str:
+        """A new app password, as the Basic Authorization header WebDAV clients send."""
+        r = requests.post(self.base + "/api/v1/auth/app-passwords", json={"name": "bench"}, headers=self.auth)
+        assert r.status_code == 201, r.text
+        return "Basic " + base64.b64encode(f"{self.email}:{r.json()['password']}".encode()).decode()
 
     def mkdir(self, name: str, parent: str | None = None) -> str:
         r = requests.post(self.api + "/folders/", json={"name": name, "parent_id": parent}, headers=self.auth)
@@ -330,6 +337,19 @@ def main() -> int:
             meta["nginx"].append(r["requests"] / r["seconds"])
         rows.append(("4. metadata of one file (wrk -t2 -c32)", "req/s", meta["papers"], meta["pg"], None, meta["nginx"], "higher"))
 
+        # 4b: the same file's properties over WebDAV (PROPFIND Depth 0, Basic with an app password).
+        dav_meta = {"papers": [], "pg": [], "nginx": meta["nginx"]}
+        for key, server in (("papers", papers), ("pg", pg)):
+            server.dav_auth = server.app_password()
+        for run in range(runs):
+            for key, server in (("papers", papers), ("pg", pg)):
+                script = wrk_get_script(workdir / f"dav-meta-{key}.lua", "PROPFIND", "/dav/meta.txt",
+                                        {"Depth": "0", "Authorization": server.dav_auth})
+                r = wrk(server.base, script, 2, 32, wrk_seconds)
+                dav_meta[key].append(r["requests"] / r["seconds"])
+        rows.append(("4b. WebDAV PROPFIND Depth 0 of one file (wrk -t2 -c32)", "req/s", dav_meta["papers"], dav_meta["pg"], None,
+                     dav_meta["nginx"], "higher"))
+
         # 5: list a folder of `listing` entries in full.
         folders = {}
         for key, server in (("papers", papers), ("pg", pg)):
@@ -357,6 +377,15 @@ def main() -> int:
             full["nginx"].append((time.perf_counter() - t) * 1000)
             assert r.status_code == 207 and r.text.count("<D:response") >= listing, r.status_code
         rows.append((f"5. list {listing:,} entries in full (pages of 1,000 / PROPFIND)", "ms", full["papers"], full["pg"], None, full["nginx"], "lower"))
+        # 5b: the same folder over WebDAV: one PROPFIND Depth 1, streamed.
+        dav_full = {"papers": [], "pg": [], "nginx": full["nginx"]}
+        for run in range(runs):
+            for key, server in (("papers", papers), ("pg", pg)):
+                t = time.perf_counter()
+                r = session.request("PROPFIND", f"{server.base}/dav/listing/", headers={"Depth": "1", "Authorization": server.dav_auth})
+                dav_full[key].append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 207 and r.text.count("<D:response") == listing + 1, r.status_code
+        rows.append((f"5b. WebDAV PROPFIND Depth 1 of {listing:,} entries", "ms", dav_full["papers"], dav_full["pg"], None, dav_full["nginx"], "lower"))
 
         # 6: Papers only.
         pages = {"papers": [], "pg": []}

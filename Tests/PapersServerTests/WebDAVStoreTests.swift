@@ -17,7 +17,7 @@ import Testing
         _ = try await store.createAppPassword(userId: bob.id, name: "bob's", secretHash: AppPasswords.hash("s2"))
         #expect(try await store.appPasswords(userId: ada.id).map(\.name) == ["phone"])
         let found = try #require(try await store.basicCredentials(email: "ada@example.com", appPasswordHash: AppPasswords.hash("s1")))
-        #expect(found.user.id == ada.id && found.appPasswordId == phone.id)
+        #expect(found.user.id == ada.id && found.appPasswordId == phone.id && !found.holdsLocks)
         // Bob's secret with Ada's e-mail, or an unknown secret: the account, no app password.
         #expect(try await store.basicCredentials(email: "ada@example.com", appPasswordHash: AppPasswords.hash("s2"))?.appPasswordId == nil)
         #expect(try await store.basicCredentials(email: "nobody@example.com", appPasswordHash: AppPasswords.hash("s1")) == nil)
@@ -63,6 +63,7 @@ import Testing
         }
         let folder = lock("/Work", deep: true)
         try await store.createLock(folder) { held in held.contains { folder.conflicts(with: $0) } }
+        #expect(try await store.basicCredentials(email: "ada@example.com", appPasswordHash: "none")?.holdsLocks == true)
         let inside = lock("/Work/a.txt")
         await #expect(throws: StoreError.locked) { try await store.createLock(inside) { held in held.contains { inside.conflicts(with: $0) } } }
         let beside = lock("/Workshop")
@@ -100,6 +101,12 @@ import Testing
 
 /// `If:` headers, request paths and `Destination`s, XML bodies: the parsing WebDAV does by hand.
 @Suite struct WebDAVParsingTests {
+    @Test func httpDatesAreIMFFixdates() {
+        #expect(HTTPDate.format(milliseconds: 784_111_777_000) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(milliseconds: 1_796_313_600_999) == "Thu, 03 Dec 2026 16:00:00 GMT")
+        #expect(HTTPDate.format(milliseconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
+
     @Test func ifHeadersParseTaggedAndUntaggedListsAndRefuseGarbage() throws {
         let header = try DAVIfHeader("(<urn:uuid:1> [\"e1\"]) (Not <DAV:no-lock>)")
         #expect(header.lists.count == 2 && header.lists[1].conditions == [.init(negated: true, kind: .token("DAV:no-lock"))])

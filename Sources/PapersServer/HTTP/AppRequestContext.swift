@@ -19,6 +19,9 @@ struct AppRequestContext: RequestContext {
     var requestId: String = ""
     /// Set by `AuthMiddleware`.
     var identity: Identity?
+    /// Whether the caller holds WebDAV locks, when the credentials' read told (`DAVAuthMiddleware`);
+    /// `nil`: unknown, read them.
+    var holdsLocks: Bool?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

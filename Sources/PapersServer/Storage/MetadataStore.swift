@@ -117,9 +117,9 @@ protocol MetadataStore: Sendable {
     func appPasswords(userId: String) async throws -> [AppPasswordRecord]
     /// Revokes an app password. Throws `.appPasswordNotFound` (also for someone else's).
     func deleteAppPassword(userId: String, id: String) async throws
-    /// The account of this e-mail and, when `appPasswordHash` is the hash of one of its app
-    /// passwords, that password's id: one read for a WebDAV request's Basic credentials.
-    func basicCredentials(email: String, appPasswordHash: String) async throws -> (user: UserRecord, appPasswordId: String?)?
+    /// The account of this e-mail, the id of its app password with this hash if it has one, and
+    /// whether it holds unexpired WebDAV locks: one read for a WebDAV request's Basic credentials.
+    func basicCredentials(email: String, appPasswordHash: String) async throws -> BasicCredentials?
 
     // MARK: WebDAV
     /// The user's root folder (hidden from the API, `/dav/` itself). Throws `.nodeNotFound`.

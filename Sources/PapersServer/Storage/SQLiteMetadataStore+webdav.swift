@@ -33,17 +33,20 @@ extension SQLiteMetadataStore {
         if deleted == 0 { throw StoreError.appPasswordNotFound }
     }
 
-    func basicCredentials(email: String, appPasswordHash: String) async throws -> (user: UserRecord, appPasswordId: String?)? {
-        try readingOneStatement { db in
+    func basicCredentials(email: String, appPasswordHash: String) async throws -> BasicCredentials? {
+        let now = nowMs
+        return try readingOneStatement { db in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT \(UserRecord.columns), (SELECT id FROM app_passwords WHERE user_id = users.id AND secret_hash = ?)
+                            SELECT \(UserRecord.columns), (SELECT id FROM app_passwords WHERE user_id = users.id AND secret_hash = ?),
+                                   EXISTS (SELECT 1 FROM locks WHERE owner_id = users.id AND expires_ms > ?)
                             FROM users WHERE email = ?
-                            """), arguments: [appPasswordHash, email])
+                            """), arguments: [appPasswordHash, now, email])
             else { return nil }
-            return (UserRecord(row: row), row[UserRecord.Columns.allCases.count])
+            let count = UserRecord.Columns.allCases.count
+            return BasicCredentials(user: UserRecord(row: row), appPasswordId: row[count], holdsLocks: row[count + 1])
         }
     }
 

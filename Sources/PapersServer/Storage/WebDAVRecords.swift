@@ -8,6 +8,15 @@ struct AppPasswordRecord: Sendable, Equatable {
     var createdMs: Int64
 }
 
+/// What `MetadataStore.basicCredentials` finds for an e-mail.
+struct BasicCredentials: Sendable, Equatable {
+    var user: UserRecord
+    /// The app password the secret is, if it is one of the account's.
+    var appPasswordId: String?
+    /// Whether the account holds unexpired locks (without, a request need not read them).
+    var holdsLocks: Bool
+}
+
 /// The name of a WebDAV property: its XML namespace (`""` for none) and local name.
 struct PropertyName: Sendable, Hashable {
     var namespace: String

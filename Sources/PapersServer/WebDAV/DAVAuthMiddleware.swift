@@ -51,34 +51,35 @@ struct DAVAuthMiddleware: RouterMiddleware {
         else { throw Self.unauthorized("The Authorization header must be Basic credentials (e-mail:password) or a Bearer token.") }
         let email = pair[..<colon].trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = String(pair[pair.index(after: colon)...])
-        let userId = try await authenticate(email: email, password: password, address: context.peerAddress)
+        let found = try await authenticate(email: email, password: password, address: context.peerAddress)
         var context = context
-        context.identity = Identity(userId: userId, tokenId: "", expiresAt: .distantFuture)
+        context.identity = Identity(userId: found.user.id, tokenId: "", expiresAt: .distantFuture)
+        context.holdsLocks = found.holdsLocks
         return try await next(request, context)
     }
 
     /// An app password or a remembered password costs one read; only a password that needs the slow
     /// hash is throttled (the guesses throttling slows down all take that way).
     /// - Throws: `APIError` 401 for wrong credentials, 429 while throttled.
-    private func authenticate(email: String, password: String, address: String?) async throws -> String {
+    private func authenticate(email: String, password: String, address: String?) async throws -> BasicCredentials {
         let found = try await store.basicCredentials(email: email, appPasswordHash: AppPasswords.hash(password))
-        if let found, found.appPasswordId != nil { return found.user.id }
+        if let found, found.appPasswordId != nil { return found }
         let hash = found?.user.passwordHash ?? decoyHash
         let key = VerifiedPasswords.key(hash: hash, password: password)
-        if let user = found?.user, verified.contains(key) { return user.id }
+        if let found, verified.contains(key) { return found }
         if let wait = try await throttle.retryAfter(email: email, address: address) {
             throw APIError(
                 .tooManyRequests, code: "too_many_attempts", message: "Too many failed logins. Try again in \(wait) seconds.",
                 headers: [.retryAfter: String(wait)])
         }
         let matches = try await offloaded { hasher.verify(password, against: hash) }
-        guard let user = found?.user, matches else {
+        guard let found, matches else {
             try await throttle.recordFailure(email: email, address: address)
             throw Self.unauthorized(AuthController.badCredentials)
         }
         verified.insert(key)
         try await throttle.recordSuccess(email: email)
-        return user.id
+        return found
     }
 
     static func unauthorized(_ message: String) -> APIError {

@@ -42,7 +42,7 @@ struct DAVController {
             throw APIError.badRequest("This path cannot name a file: \(error).", code: "invalid_path")
         }
         if request.method == .options { return options() }
-        var tree = try await DAVTree(files: files, ownerId: try context.caller.userId, request: request)
+        var tree = try await DAVTree(files: files, ownerId: try context.caller.userId, request: request, holdsLocks: context.holdsLocks)
         switch request.method.rawValue {
         case "GET", "HEAD": return try await get(request, path: path, tree: tree)
         case "PUT": return try await put(request, path: path, tree: tree)

@@ -43,9 +43,10 @@ struct DAVTree: Sendable {
     var submitted: Set<String> = []
     private var ifHeader: DAVIfHeader?
 
-    /// Reads the request's `If:` header and the user's locks.
+    /// Reads the request's `If:` header and the user's locks (unless the credentials' read said
+    /// there are none: `holdsLocks` false).
     /// - Throws: `APIError` 400 for a malformed `If:` header.
-    init(files: FileService, ownerId: String, request: Request) async throws {
+    init(files: FileService, ownerId: String, request: Request, holdsLocks: Bool?) async throws {
         self.files = files
         self.ownerId = ownerId
         if let header = request.headers[Self.ifField] {
@@ -56,7 +57,7 @@ struct DAVTree: Sendable {
             }
             submitted = ifHeader?.tokens ?? []
         }
-        locks = try await liveLocks()
+        if holdsLocks != false { locks = try await liveLocks() }
     }
 
     static let ifField = HTTPField.Name("If")!

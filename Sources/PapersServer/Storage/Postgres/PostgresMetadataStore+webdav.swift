@@ -42,19 +42,21 @@ extension PostgresMetadataStore {
         if deleted == 0 { throw StoreError.appPasswordNotFound }
     }
 
-    func basicCredentials(email: String, appPasswordHash: String) async throws -> (user: UserRecord, appPasswordId: String?)? {
+    func basicCredentials(email: String, appPasswordHash: String) async throws -> BasicCredentials? {
+        let now = nowMs
         let logger = self.logger
         return try await withConnection { c in
             guard
                 let row = try await Self.rows(
                     c,
                     """
-                    SELECT \(unescaped: Self.userColumns), (SELECT id FROM app_passwords WHERE user_id = users.id AND secret_hash = \(appPasswordHash))
+                    SELECT \(unescaped: Self.userColumns), (SELECT id FROM app_passwords WHERE user_id = users.id AND secret_hash = \(appPasswordHash)),
+                           EXISTS (SELECT 1 FROM locks WHERE owner_id = users.id AND expires_ms > \(now))
                     FROM users WHERE email = \(email)
                     """, logger: logger
                 ).first
             else { return nil }
-            return (try Self.user(row), try row[6].decode(String?.self))
+            return BasicCredentials(user: try Self.user(row), appPasswordId: try row[6].decode(String?.self), holdsLocks: try row[7].decode(Bool.self))
         }
     }
 
