@@ -122,6 +122,10 @@ protocol MetadataStore: Sendable {
     func basicCredentials(email: String, appPasswordHash: String) async throws -> BasicCredentials?
 
     // MARK: WebDAV
+    /// The child of a folder (`nil`: the root) with exactly this name, in one read and without its
+    /// `path` (WebDAV walks paths a name at a time and knows them). A folder that is not the user's
+    /// has no children here.
+    func childWithoutPath(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord?
     /// The user's root folder (hidden from the API, `/dav/` itself). Throws `.nodeNotFound`.
     func rootFolder(ownerId: String) async throws -> NodeRecord
     /// The dead properties of these nodes, by node id (one read for a page of them).

@@ -52,6 +52,19 @@ extension SQLiteMetadataStore {
 
     // MARK: WebDAV
 
+    func childWithoutPath(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
+        try readingOneStatement { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(NodeRecord.columns) FROM nodes
+                        WHERE parent_id = COALESCE(?, (SELECT id FROM nodes WHERE owner_id = ? AND parent_id IS NULL AND trash_id IS NULL))
+                          AND name = ? AND owner_id = ? AND trash_id IS NULL
+                        """), arguments: [parentId, ownerId, name, ownerId]
+            ).map(NodeRecord.init(row:))
+        }
+    }
+
     func rootFolder(ownerId: String) async throws -> NodeRecord {
         var root = try reading { db in try Self.resolveFolder(db, id: nil, ownerId: ownerId, notFolder: .notAFolder) }
         root.path = ""
@@ -60,24 +73,32 @@ extension SQLiteMetadataStore {
 
     func deadProperties(ownerId: String, nodeIds: [String]) async throws -> [String: [DeadProperty]] {
         guard !nodeIds.isEmpty else { return [:] }
-        return try reading { db in
+        // In slices: SQLite's limit on bound parameters. One slice is one statement.
+        let slices = stride(from: 0, to: nodeIds.count, by: 500).map { Array(nodeIds[$0..<min($0 + 500, nodeIds.count)]) }
+        let read = { (db: Database) throws -> [String: [DeadProperty]] in
             var found: [String: [DeadProperty]] = [:]
-            // In slices: SQLite's limit on bound parameters.
-            for start in stride(from: 0, to: nodeIds.count, by: 500) {
-                let slice = Array(nodeIds[start..<min(start + 500, nodeIds.count)])
-                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT p.node_id, p.namespace, p.name, p.value FROM dead_properties p JOIN nodes n ON n.id = p.node_id
-                        WHERE n.owner_id = ? AND p.node_id IN (\(marks)) ORDER BY p.node_id, p.namespace, p.name
-                        """, arguments: StatementArguments([ownerId] + slice))
-                for row in rows {
+            for slice in slices {
+                for row in try Self.deadPropertyRows(db, ownerId: ownerId, slice) {
                     found[row[0], default: []].append(DeadProperty(name: PropertyName(namespace: row[1], name: row[2]), value: row[3]))
                 }
             }
             return found
         }
+        return try slices.count == 1 ? readingOneStatement(read) : reading(read)
+    }
+
+    /// The properties' own key first (most nodes have none: one seek each tells), the owner checked
+    /// on the rows found only. The statement is kept for the two sizes asked all the time (one node,
+    /// a full slice of a page).
+    private static func deadPropertyRows(_ db: Database, ownerId: String, _ ids: [String]) throws -> [Row] {
+        let sql = """
+            SELECT p.node_id, p.namespace, p.name, p.value FROM dead_properties p
+            WHERE p.node_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) AND EXISTS (
+              SELECT 1 FROM nodes n WHERE n.id = p.node_id AND n.owner_id = ?)
+            ORDER BY p.node_id, p.namespace, p.name
+            """
+        let statement = ids.count == 1 || ids.count == 500 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: StatementArguments(ids + [ownerId]))
     }
 
     func patchDeadProperties(ownerId: String, nodeId: String, set: [DeadProperty], remove: [PropertyName]) async throws {

@@ -66,7 +66,22 @@ extension DAVController {
         let lock = LockRecord(
             token: "urn:uuid:" + RandomID.uuid(), ownerId: tree.ownerId, path: path.key, nodeId: node.id, deep: deep && node.isFolder,
             shared: shared, ownerXML: ownerXML, timeoutSeconds: timeout, expiresMs: Timestamp.milliseconds(now) + timeout * 1000)
-        try await store.createLock(lock) { held in held.contains { lock.conflicts(with: $0) } }
+        do {
+            try await store.createLock(lock) { held in held.contains { lock.conflicts(with: $0) } }
+        } catch {
+            // The empty file this LOCK made goes again: the request changes nothing when it fails.
+            if status == .created {
+                try? await files.deleteNode(ownerId: tree.ownerId, id: node.id, kind: .file, ifMatch: nil, permanent: true)
+            }
+            switch error {
+            case StoreError.locked: throw DAVError(status: APIError.lockedStatus, condition: "no-conflicting-lock")
+            case StoreError.quotaExceeded:
+                throw APIError(
+                    APIError.insufficientStorageStatus, code: "too_many_locks",
+                    message: "You hold \(LockRecord.limitPerUser) WebDAV locks; unlock some first.", isFault: false)
+            default: throw error
+            }
+        }
         return Self.lockAnswer(lock, status: status, now: now, newToken: true)
     }
 

@@ -67,7 +67,7 @@ struct DAVTree: Sendable {
         if path.isRoot { return DAVTarget(path: path, parent: .none, node: try await files.store.rootFolder(ownerId: ownerId)) }
         var parentId: String? = nil
         for (index, name) in path.names.enumerated() {
-            guard let child = try await files.child(ownerId: ownerId, parentId: parentId, name: name) else {
+            guard let child = try await files.store.childWithoutPath(ownerId: ownerId, parentId: parentId, name: name) else {
                 let last = index == path.names.count - 1
                 return DAVTarget(path: path, parent: last ? .folder(id: parentId) : .missing, node: nil)
             }

@@ -96,6 +96,8 @@ enum DAVXML {
     }
 
     static func escape(_ text: String) -> String {
+        // Most names and values have nothing to escape: handed back as they are.
+        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

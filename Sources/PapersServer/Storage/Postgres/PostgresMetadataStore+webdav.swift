@@ -62,6 +62,20 @@ extension PostgresMetadataStore {
 
     // MARK: WebDAV
 
+    func childWithoutPath(ownerId: String, parentId: String?, name: String) async throws -> NodeRecord? {
+        let logger = self.logger
+        return try await withConnection { c in
+            try await Self.rows(
+                c,
+                """
+                SELECT \(unescaped: Self.nodeColumns) FROM nodes
+                WHERE parent_id = COALESCE(\(parentId), (SELECT id FROM nodes WHERE owner_id = \(ownerId) AND parent_id IS NULL AND trash_id IS NULL))
+                  AND name = \(name) AND owner_id = \(ownerId) AND trash_id IS NULL
+                """, logger: logger
+            ).first.map(Self.node)
+        }
+    }
+
     func rootFolder(ownerId: String) async throws -> NodeRecord {
         let logger = self.logger
         var root = try await withConnection { c in try await Self.resolveFolder(c, id: nil, ownerId: ownerId, logger: logger) }
@@ -77,8 +91,9 @@ extension PostgresMetadataStore {
             let rows = try await Self.rows(
                 c,
                 """
-                SELECT p.node_id, p.namespace, p.name, p.value FROM dead_properties p JOIN nodes n ON n.id = p.node_id
-                WHERE n.owner_id = \(ownerId) AND p.node_id = ANY(\(nodeIds)) ORDER BY p.node_id, p.namespace, p.name
+                SELECT p.node_id, p.namespace, p.name, p.value FROM dead_properties p
+                WHERE p.node_id = ANY(\(nodeIds)) AND EXISTS (SELECT 1 FROM nodes n WHERE n.id = p.node_id AND n.owner_id = \(ownerId))
+                ORDER BY p.node_id, p.namespace, p.name
                 """, logger: logger)
             for row in rows {
                 let name = PropertyName(namespace: try row[1].decode(String.self), name: try row[2].decode(String.self))
