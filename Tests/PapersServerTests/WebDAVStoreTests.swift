@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PapersCore
 import Testing
 
@@ -101,6 +102,26 @@ import Testing
 
 /// `If:` headers, request paths and `Destination`s, XML bodies: the parsing WebDAV does by hand.
 @Suite struct WebDAVParsingTests {
+    /// The fast `allprop` writer a Depth 1 listing uses says exactly what the general one does.
+    @Test func theListingWriterMatchesTheGeneralResponse() {
+        let lock = LockRecord(
+            token: "urn:uuid:1", ownerId: "o", path: "/a b", nodeId: "n", deep: true, shared: false, ownerXML: "me", timeoutSeconds: 60,
+            expiresMs: 60_000)
+        let context = DAVProperties.Context(request: .all(include: []), locks: [lock], nowMs: 0, quota: nil)
+        let dead = [DeadProperty(name: PropertyName(namespace: "urn:z", name: "colour"), value: "blue &amp; green")]
+        for isFolder in [false, true] {
+            let node = NodeRecord(
+                id: "n1234567", ownerId: "o", parentId: "p", name: "x & <y>.txt", isFolder: isFolder, size: 12, mimeType: "text/plain",
+                sha256: isFolder ? nil : String(repeating: "a", count: 64), createdMs: 1_000, modifiedMs: 2_000, version: 3)
+            let path = DAVPath(names: ["a b", node.name])
+            let general = DAVProperties.response(node, path: path, dead: dead, context: context)
+            var buffer = ByteBuffer()
+            DAVProperties.writeAll(node, name: node.name, href: path.href(folder: isFolder), dead: dead, context: context, into: &buffer)
+            #expect(String(buffer: buffer) == general)
+            #expect(general.contains("urn:uuid:1") && general.contains("x &amp; &lt;y&gt;.txt"))
+        }
+    }
+
     @Test func httpDatesAreIMFFixdates() {
         #expect(HTTPDate.format(milliseconds: 784_111_777_000) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDate.format(milliseconds: 1_796_313_600_999) == "Thu, 03 Dec 2026 16:00:00 GMT")

@@ -43,6 +43,7 @@ extension DAVController {
         let files = self.files
         let parentId: String? = path.isRoot ? nil : node.id
         // The first page is read before the answer starts, so that an error is still a status.
+        let folderHref = path.href(folder: true)
         let firstPage = try await files.children(ownerId: ownerId, parentId: parentId, query: ListQuery(limit: ListQuery.maxLimit))
         return Response(
             status: DAVController.multiStatus, headers: headers,
@@ -52,11 +53,18 @@ extension DAVController {
                 while true {
                     let properties =
                         asked.needsDeadProperties ? try await store.deadProperties(ownerId: ownerId, nodeIds: page.items.map(\.id)) : [:]
-                    var chunk = ""
+                    var chunk = ByteBuffer()
+                    chunk.reserveCapacity(page.items.count * 900)
                     for child in page.items {
-                        chunk += DAVProperties.response(child, path: path.appending(child.name), dead: properties[child.id] ?? [], context: context)
+                        let dead = properties[child.id] ?? []
+                        if case .all(let include) = asked, include.isEmpty {
+                            let href = folderHref + DAVPath.encode(child.name) + (child.isFolder ? "/" : "")
+                            DAVProperties.writeAll(child, name: child.name, href: href, dead: dead, context: context, into: &chunk)
+                        } else {
+                            chunk.writeString(DAVProperties.response(child, path: path.appending(child.name), dead: dead, context: context))
+                        }
                     }
-                    try await writer.write(ByteBuffer(string: chunk))
+                    try await writer.write(chunk)
                     guard let next = page.next else { break }
                     page = try await files.children(ownerId: ownerId, parentId: parentId, query: ListQuery(limit: ListQuery.maxLimit, after: next))
                 }
