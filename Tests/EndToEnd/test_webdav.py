@@ -19,6 +19,7 @@ import requests
 
 from conftest import (API, PASSWORD, TIMEOUT, CountingStream, MiB, Server, User, assert_error, file_sha256, http_request_head,
                       login, read_http_response, register, sha256_hex, unique_email)
+from test_multinode import pair, registered  # noqa: F401 (a fixture, and how it registers a user)
 
 D = "{DAV:}"
 
@@ -198,23 +199,6 @@ def test_app_password_routes_and_their_bad_input(module_server, user):
     assert propfind(s, dav_url(u), depth="0").status_code == 401
     assert_error(u.session.delete(u.api(f"/auth/app-passwords/{created['id']}"), timeout=TIMEOUT), 404,
                  "app_password_not_found")
-
-
-@pytest.fixture
-def pair(tmp_path):
-    data = tmp_path / "data"
-    a = Server(data, log_path=tmp_path / "a.log").start()
-    b = Server(data, log_path=tmp_path / "b.log").start()
-    yield a, b
-    a.close()
-    b.close()
-
-
-def registered(server: Server) -> User:
-    email = unique_email()
-    assert register(server, email).status_code == 201
-    body = login(server, email).json()
-    return User(server, email, PASSWORD, "Test User", body["user_id"], body["token"], body)
 
 
 def test_two_processes_share_locks_and_revocations(pair):

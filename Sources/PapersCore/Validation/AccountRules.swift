@@ -45,6 +45,23 @@ public enum AccountRules {
         }
         return name
     }
+
+    public static let appPasswordNameMaxLength = 100
+
+    /// An app password's name, trimmed: 1 to 100 characters (Unicode scalars), no control characters.
+    /// - Throws: `ValidationError` (field `name`).
+    public static func appPasswordName(_ raw: String) throws(ValidationError) -> String {
+        let name = raw.trimmingWhitespace()
+        func invalid(_ message: String) -> ValidationError { ValidationError(field: "name", message: message) }
+        if name.isEmpty { throw invalid("Give the app password a name, such as the device or app it is for.") }
+        if name.unicodeScalars.count > appPasswordNameMaxLength {
+            throw invalid("A name can have at most \(appPasswordNameMaxLength) characters.")
+        }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw invalid("A name cannot contain control characters.")
+        }
+        return name
+    }
 }
 
 extension String {

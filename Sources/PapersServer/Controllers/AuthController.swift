@@ -104,13 +104,7 @@ extension AuthController {
     func createAppPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         let body = try await request.decodePayload(as: CreateAppPasswordRequest.self, context: context)
-        let name = (body.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        func invalid(_ message: String) -> APIError { .validation(ValidationError(field: "name", message: message)) }
-        if name.isEmpty { throw invalid("Give the app password a name, such as the device or app it is for.") }
-        if name.utf8.count > AppPasswords.maxNameBytes { throw invalid("A name can be at most \(AppPasswords.maxNameBytes) bytes.") }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw invalid("A name cannot contain control characters.")
-        }
+        let name = try AccountRules.appPasswordName(body.name ?? "")
         if try await store.appPasswords(userId: caller.userId).count >= AppPasswords.limitPerUser {
             throw APIError(
                 .conflict, code: "too_many_app_passwords", message: "You have \(AppPasswords.limitPerUser) app passwords; revoke one first.")

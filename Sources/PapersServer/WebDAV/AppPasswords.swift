@@ -11,7 +11,6 @@ enum AppPasswords {
     static let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789".utf8) + [UInt8(ascii: "0")]
     static let groups = 6
     static let groupLength = 5
-    static let maxNameBytes = 100
     static let limitPerUser = 100
 
     static func generate() -> String {

@@ -218,13 +218,15 @@ func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
         state.overlay = nil
         return []
     case .createAppPassword:
-        let name = text.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             prompt.error = "Name it after the device or app, such as \"Laptop (Finder)\"."
             break
         }
-        guard name.utf8.count <= 100 else {
-            prompt.error = "At most 100 bytes."
+        let name: String
+        do {
+            name = try AccountRules.appPasswordName(text)
+        } catch {
+            prompt.error = error.message
             break
         }
         var view = AppPasswordsView()
