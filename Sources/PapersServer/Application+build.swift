@@ -154,6 +154,9 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
         .addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     TrashController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
     SearchController(files: dependencies.files).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    let shares = ShareLinks(store: dependencies.store, hasher: dependencies.hasher, throttle: throttle, verified: VerifiedPasswords(now: dependencies.now))
+    SharesController(shares: shares).addRoutes(to: router.group("api/v1/user/{user_id}").add(middleware: auth))
+    ShareController(shares: shares, files: dependencies.files, content: ContentController(files: dependencies.files)).addRoutes(to: router)
     DAVController(
         files: dependencies.files, uploads: UploadController(files: dependencies.files), content: ContentController(files: dependencies.files)
     ).addRoutes(

@@ -65,6 +65,7 @@ public enum StoreMigration {
         var versions: [[String?]] = []
         var appPasswords: [[String?]] = []
         var deadProperties: [[String?]] = []
+        var shares: [[String?]] = []
 
         func write(to target: PostgresMetadataStore) async throws -> Summary {
             let logger = target.logger
@@ -87,6 +88,9 @@ public enum StoreMigration {
                                  types: ["text", "text", "text", "text", "bigint"], rows: snapshot.appPasswords, logger: logger)
                 try await insert(c, "dead_properties (node_id, namespace, name, value)", types: ["text", "text", "text", "text"],
                                  rows: snapshot.deadProperties, logger: logger)
+                try await insert(c, "shares (id, owner_id, node_id, token_hash, expires_ms, password_hash, created_ms, downloads, last_access_ms)",
+                                 types: ["text", "text", "text", "text", "bigint", "text", "bigint", "bigint", "bigint"],
+                                 rows: snapshot.shares, logger: logger)
                 try await insert(c, "blobs (sha256, size, unreferenced_ms, deleting_ms)", types: ["text", "bigint", "bigint", "bigint"],
                                  rows: snapshot.blobs, logger: logger)
                 try await insert(c, "revoked_tokens (jti, expires_ms, revoked_ms)", types: ["text", "bigint", "bigint"],
@@ -94,7 +98,7 @@ public enum StoreMigration {
                 for (table, expected) in [
                     ("users", snapshot.users.count), ("nodes", snapshot.nodes.count), ("blobs", snapshot.blobs.count),
                     ("versions", snapshot.versions.count), ("app_passwords", snapshot.appPasswords.count),
-                    ("dead_properties", snapshot.deadProperties.count),
+                    ("dead_properties", snapshot.deadProperties.count), ("shares", snapshot.shares.count),
                 ] {
                     let count = Int(try await PostgresMetadataStore.rows(c, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), logger: logger)[0][0].decode(Int64.self))
                     guard count == expected else { throw Failure.countsDiffer(table: table, source: expected, target: count) }
@@ -154,6 +158,8 @@ public enum StoreMigration {
         snapshot.appPasswords = try all("SELECT id, user_id, name, secret_hash, created_ms FROM app_passwords", columns: 5)
         // WebDAV locks are not copied: they are minutes-long client state, and the migration runs with the servers stopped.
         snapshot.deadProperties = try all("SELECT node_id, namespace, name, value FROM dead_properties", columns: 4)
+        snapshot.shares = try all(
+            "SELECT id, owner_id, node_id, token_hash, expires_ms, password_hash, created_ms, downloads, last_access_ms FROM shares", columns: 9)
         snapshot.blobs = try all("SELECT sha256, size, unreferenced_ms, deleting_ms FROM blobs", columns: 4)
         snapshot.revocations = try all(
             "SELECT jti, expires_ms, \(now) FROM revoked_tokens WHERE expires_ms >= \(now)", columns: 3)

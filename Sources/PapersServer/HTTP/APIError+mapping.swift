@@ -22,6 +22,8 @@ extension APIError {
             return from(error)
         case let error as UploadError:
             return from(error)
+        case let error as ShareError:
+            return from(error)
         case is BlobStoreError:
             return APIError(
                 .serviceUnavailable, code: "unavailable", message: "The server's file storage does not answer; try again in a moment.",
@@ -58,6 +60,24 @@ extension APIError {
         }
     }
 
+    private static func from(_ error: ShareError) -> APIError {
+        switch error {
+        case .notFound:
+            return APIError(.notFound, code: "not_found", message: "There is nothing at this link.")
+        case .expired:
+            return APIError(.gone, code: "share_expired", message: "This link has expired.")
+        case .passwordRequired(let wrong):
+            return APIError(
+                .unauthorized, code: "unauthorized",
+                message: wrong ? "That is not the password of this link." : "This link asks for a password (HTTP Basic, any user name).",
+                headers: [.wwwAuthenticate: "Basic realm=\"Papers share\", charset=\"UTF-8\""])
+        case .throttled(let wait):
+            return APIError(
+                .tooManyRequests, code: "too_many_attempts", message: "Too many wrong passwords. Try again in \(wait) seconds.",
+                headers: [.retryAfter: String(wait)])
+        }
+    }
+
     private static func from(_ error: StoreError) -> APIError {
         switch error {
         case .nodeNotFound: return .notFound
@@ -83,6 +103,8 @@ extension APIError {
                 headers: [.retryAfter: "1"])
         case .appPasswordNotFound:
             return APIError(.notFound, code: "app_password_not_found", message: "You have no app password with this id.")
+        case .shareNotFound:
+            return APIError(.notFound, code: "share_not_found", message: "You have no share link with this id.")
         case .locked:
             return APIError(lockedStatus, code: "locked", message: "This file or folder is locked by a WebDAV client.", isFault: false)
         case .unavailable:

@@ -56,6 +56,19 @@ struct ListCursor: Sendable, Equatable, Codable {
         id = last.id
     }
 
+    /// The position after `name` in a folder's listing by name, ascending. Names are unique in a
+    /// folder, so the id never decides: `~` sorts after every id (share links hand out cursors without ids).
+    init(folderId: String, afterName name: String, isFolder: Bool) {
+        self.folderId = folderId
+        sort = SortField.name.rawValue
+        order = SortDirection.asc.rawValue
+        self.isFolder = isFolder
+        number = 0
+        sortName = NodeName.sortKey(name)
+        self.name = name
+        id = "~"
+    }
+
     /// The opaque form handed to clients.
     func encoded() -> String { OpaqueCursor.encode(self) }
 

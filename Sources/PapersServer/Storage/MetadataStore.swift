@@ -142,6 +142,19 @@ protocol MetadataStore: Sendable {
     /// Removes the user's locks with these tokens; returns how many there were.
     @discardableResult func deleteLocks(ownerId: String, tokens: [String]) async throws -> Int
 
+    // MARK: Share links
+    /// Adds a link to one of the user's nodes (not the root, not in the trash). Throws `.nodeNotFound`.
+    func createShare(ownerId: String, nodeId: String, tokenHash: String, expiresMs: Int64?, passwordHash: String?) async throws -> ShareRecord
+    /// A page of the user's links, newest first, each with its node's name and kind.
+    func shares(ownerId: String, query: ShareQuery) async throws -> SharesPage
+    /// Removes a link. Throws `.shareNotFound` (also for someone else's).
+    func deleteShare(ownerId: String, id: String) async throws
+    /// The link whose token has this SHA-256 and its node, in one read; `nil` when there is none or
+    /// its node is in the trash. Expiry is the caller's to judge.
+    func sharedNode(tokenHash: String) async throws -> SharedNode?
+    /// Notes an answered request through a link: its time, and one more download when `download`.
+    func recordShareAccess(id: String, download: Bool) async throws
+
     // MARK: Content collection (`BlobCollector`)
     /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.
     func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool

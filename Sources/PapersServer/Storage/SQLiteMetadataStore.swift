@@ -243,6 +243,24 @@ final class SQLiteMetadataStore: Sendable {
                     CREATE INDEX locks_owner ON locks(owner_id, expires_ms);
                     """)
         }
+        migrator.registerMigration("v6 shares") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE shares (
+                      id TEXT PRIMARY KEY,
+                      owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                      token_hash TEXT NOT NULL UNIQUE,
+                      expires_ms INTEGER,
+                      password_hash TEXT,
+                      created_ms INTEGER NOT NULL,
+                      downloads INTEGER NOT NULL,
+                      last_access_ms INTEGER
+                    );
+                    CREATE INDEX shares_owner ON shares(owner_id, created_ms, id);
+                    CREATE INDEX shares_node ON shares(node_id);
+                    """)
+        }
         return migrator
     }
 

@@ -29,6 +29,8 @@ enum StoreError: Error, Sendable, Equatable {
     case contentBeingRemoved
     /// The user has no app password with this id.
     case appPasswordNotFound
+    /// The user has no share link with this id.
+    case shareNotFound
     /// A WebDAV lock held by another lock token stands in the way (`LOCK` of a locked path).
     case locked
     /// The database does not answer (or refuses our credentials). `detail` is for the log only.

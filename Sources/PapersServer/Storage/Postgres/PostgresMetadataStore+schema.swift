@@ -143,6 +143,27 @@ extension PostgresMetadataStore {
                 "CREATE INDEX locks_owner ON locks(owner_id, expires_ms)",
             ]
         ),
+        // Share links: as SQLite's migration "v6 shares".
+        (
+            "v5 shares",
+            [
+                """
+                CREATE TABLE shares (
+                  id TEXT COLLATE "C" PRIMARY KEY,
+                  owner_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                  node_id TEXT COLLATE "C" NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+                  token_hash TEXT COLLATE "C" NOT NULL UNIQUE,
+                  expires_ms BIGINT,
+                  password_hash TEXT,
+                  created_ms BIGINT NOT NULL,
+                  downloads BIGINT NOT NULL,
+                  last_access_ms BIGINT
+                )
+                """,
+                "CREATE INDEX shares_owner ON shares(owner_id, created_ms, id)",
+                "CREATE INDEX shares_node ON shares(node_id)",
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that
