@@ -3,10 +3,12 @@ SWIFT ?= swift
 DATA ?= $(HOME)/.local/share/papers
 PREFIX ?= /usr/local
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux litmus rclone
+# What only the tests need: a real browser for the share links' HTML face.
+TEST_PACKAGES := chromium
 BENCH_PACKAGES := nginx-extras wrk curl
 PYTEST ?= python3 -m pytest
 
-.PHONY: deps bench-deps build debug serve run install test test-unit test-e2e test-bench bench clean
+.PHONY: deps test-deps bench-deps build debug serve run install test test-unit test-e2e test-bench bench clean
 
 # Installs system packages, only those missing.
 define apt_install
@@ -21,6 +23,9 @@ endef
 # What the build and the tests need.
 deps:
 	$(call apt_install,$(APT_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_PACKAGES))
 
 # What the benchmark needs: nginx with WebDAV (the reference), wrk, curl.
 bench-deps:
@@ -47,7 +52,7 @@ install: build
 
 # One throwaway PostgreSQL cluster (scripts/with-postgres) and one signature-checking S3 server
 # (scripts/with-s3: moto) for the whole run; each target alone starts what it needs.
-test: deps
+test: deps test-deps
 	scripts/with-postgres scripts/with-s3 $(MAKE) test-unit test-bench test-e2e
 
 # The store conformance suite runs on SQLite and on PostgreSQL.
