@@ -85,7 +85,8 @@ def map_case(context, case):
         while len(q.encode("utf-8")) > 255:
             q = q[:-1]
         case.query = {**case.query, "q": q or "a"}
-    if op in ("listChildren", "getFolder", "listTrash", "search") and case.query and "cursor" in case.query:
+    if op in ("listChildren", "getFolder", "listTrash", "search", "listShares", "openShare", "headShare", "openInShare",
+              "headInShare") and case.query and "cursor" in case.query:
         # A valid cursor is one the server made; a generated string is not one.
         case.query = {k: v for k, v in case.query.items() if k != "cursor"}
     if op == "uploadFile" and case.media_type != "multipart/form-data":
@@ -153,6 +154,11 @@ def config_toml(user_id: str | None, logout_token: str | None, ids: dict, hooks_
         f"checks.positive_data_acceptance.expected-statuses = {accepted(['412'])}",
         f"checks.negative_data_rejection.expected-statuses = {rejected(['412'])}",
         "",
+        # A valid `expires_at` in the past is 400 by the contract (a schema cannot say "after now").
+        "[[operations]]",
+        'include-operation-id = "createShare"',
+        f"checks.positive_data_acceptance.expected-statuses = {accepted(['400'])}",
+        "",
         # A valid Range past the end of the file is 416 by design.
         "[[operations]]",
         'include-operation-id-regex = "^(getContent|headContent)$"',
@@ -190,6 +196,7 @@ def config_toml(user_id: str | None, logout_token: str | None, ids: dict, hooks_
             ("^listVersions$", "file_id", ids["file"]),
             ("^restoreFromTrash$", "node_id", ids["trashed"]),
             ("^eraseFromTrash$", "node_id", ids["doomed_trashed"]),
+            ("^(openShare|headShare)$", "token", ids["share_token"]),
         ]:
             lines += ["", "[[operations]]", f"include-operation-id-regex = {json.dumps(regex)}",
                       f"parameters = {{ {json.dumps('path.' + param)} = {json.dumps(node)} }}"]
@@ -198,6 +205,10 @@ def config_toml(user_id: str | None, logout_token: str | None, ids: dict, hooks_
         lines += ["", "[[operations]]",
                   'include-operation-id-regex = "^(getVersionContent|headVersionContent|restoreVersion)$"',
                   f'parameters = {{ "path.file_id" = {json.dumps(ids["file"])}, "path.version" = 1 }}']
+        # The file in the shared folder: a valid Range past its end is 416 there too.
+        lines += ["", "[[operations]]", 'include-operation-id-regex = "^(openInShare|headInShare)$"',
+                  f'parameters = {{ "path.token" = {json.dumps(ids["share_token"])}, "path.path" = "hello.txt" }}',
+                  f"checks.positive_data_acceptance.expected-statuses = {accepted(['416'])}"]
     return "\n".join(lines) + "\n"
 
 
@@ -280,6 +291,10 @@ def test_schemathesis_against_the_spec(tmp_path_factory):
         ids = {"file": file["id"], "folder": folder["id"], "doomed_file": doomed_file["id"],
                "doomed_folder": doomed_folder["id"], "upload": uploads[0], "doomed_upload": uploads[1],
                "trashed": trashed[0]["id"], "doomed_trashed": trashed[1]["id"]}
+        # A link to the folder, so that /s/ answers more than 404.
+        r = user.session.post(user.url("shares/"), json={"node_id": folder["id"]}, timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        ids["share_token"] = r.json()["token"]
 
         failures = []
         times = {}

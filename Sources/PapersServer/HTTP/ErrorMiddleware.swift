@@ -54,8 +54,12 @@ final class RouteTable: Sendable {
     func methods(for path: String) -> [String] {
         let wanted = Self.segments(path)
         var methods: [String] = []
-        for entry in entries.withLockedValue({ $0 }) where entry.segments.count == wanted.count {
-            let matches = zip(entry.segments, wanted).allSatisfy { pattern, part in
+        for entry in entries.withLockedValue({ $0 }) {
+            // A trailing `**` takes one segment or more (`/s/{token}/**`).
+            let catchAll = entry.segments.last == "**"
+            let fixed = catchAll ? entry.segments.dropLast() : entry.segments[...]
+            guard catchAll ? wanted.count > fixed.count : wanted.count == fixed.count else { continue }
+            let matches = zip(fixed, wanted).allSatisfy { pattern, part in
                 pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == part
             }
             if matches, !methods.contains(entry.method) { methods.append(entry.method) }

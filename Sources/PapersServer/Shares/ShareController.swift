@@ -47,8 +47,11 @@ struct ShareController {
         let shared = try await shares.open(token: path.token, password: Self.basicPassword(request), address: context.peerAddress)
         let node = try await shares.resolve(shared, names: path.names)
         let browser = Self.wantsHTML(request)
+        // The page's parameters are checked on every target, a file's too: bad input is 400 alike.
+        var query = ListQuery(limit: try NodesController.pageLimit(request))
+        let cursor = try Self.cursor(request)
         if node.isFolder {
-            let query = try Self.pageQuery(request, folderId: node.id)
+            query.after = cursor.map { ListCursor(folderId: node.id, afterName: $0.name, isFolder: $0.isFolder) }
             let page = try await files.children(ownerId: shared.share.ownerId, parentId: node.id, query: query)
             await shares.noteAccess(shared, download: false)
             let next = page.next.map { SharedFolderCursor(isFolder: $0.isFolder, name: $0.name).encoded() }
@@ -89,17 +92,14 @@ struct ShareController {
         "\"s-\((node.sha256 ?? "").prefix(32))\""
     }
 
-    /// `limit` and `cursor` as listings take them; a page is always by name, folders first.
-    /// - Throws: `APIError` 400 for a bad limit or cursor.
-    static func pageQuery(_ request: Request, folderId: String) throws -> ListQuery {
-        var query = ListQuery(limit: try NodesController.pageLimit(request))
-        if let text = request.uri.queryParameters["cursor"].map(String.init), !text.isEmpty {
-            guard let cursor = SharedFolderCursor.decode(text) else {
-                throw APIError.validation(ValidationError(field: "cursor", message: "This cursor is not valid here; it must come from this folder's listing."))
-            }
-            query.after = ListCursor(folderId: folderId, afterName: cursor.name, isFolder: cursor.isFolder)
+    /// `cursor`, made by an earlier page of a shared folder; `nil` without one.
+    /// - Throws: `APIError` 400 for a cursor the server did not make.
+    static func cursor(_ request: Request) throws -> SharedFolderCursor? {
+        guard let text = request.uri.queryParameters["cursor"].map(String.init), !text.isEmpty else { return nil }
+        guard let cursor = SharedFolderCursor.decode(text) else {
+            throw APIError.validation(ValidationError(field: "cursor", message: "This cursor is not valid here; it must come from this folder's listing."))
         }
-        return query
+        return cursor
     }
 }
 
