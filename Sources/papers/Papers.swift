@@ -13,7 +13,7 @@ struct Papers: AsyncParsableCommand {
         version: PapersVersion.string,
         subcommands: [
             TUI.self, Serve.self, Admin.self, Register.self, Login.self, Logout.self, WhoAmI.self, List.self, Stat.self, Put.self, Get.self, MakeFolder.self,
-            Move.self, Remove.self, Trash.self, Versions.self, RestoreVersion.self, Find.self, AppPasswordCommand.self, TUIBench.self,
+            Move.self, Remove.self, Trash.self, Versions.self, RestoreVersion.self, Find.self, AppPasswordCommand.self, ShareCommand.self, SharesCommand.self, TUIBench.self,
         ],
         defaultSubcommand: TUI.self
     )

@@ -317,3 +317,40 @@ def test_a_real_browser_shows_the_folder_and_its_download_link_works(tree, tmp_p
     got = requests.get(alice.server.url(href), headers={"Accept": "text/html"}, timeout=TIMEOUT)
     assert got.status_code == 200 and got.content == b"inside the share"
     assert "attachment" in got.headers["Content-Disposition"]
+
+
+def test_cli_share_and_shares_ls_rm(module_server, tmp_path):
+    from test_cli import Cli, assert_usage_error
+    from conftest import register, unique_email
+    cli = Cli(tmp_path / "cli", module_server.base_url)
+    email = unique_email()
+    assert register(module_server, email).status_code == 201
+    cli.login(email)
+    cli.ok("mkdir", "/Holiday")
+    local = tmp_path / "photo.jpg"
+    local.write_bytes(b"JPEG" * 1000)
+    cli.ok("put", str(local), "/Holiday/")
+    r = cli.ok("share", "/Holiday/photo.jpg")
+    url = r.stdout.strip()
+    assert re.fullmatch(re.escape(module_server.base_url) + r"/s/[A-Za-z0-9_-]{32}", url), r
+    assert "not shown again" in r.stderr
+    assert requests.get(url, timeout=TIMEOUT).content == b"JPEG" * 1000
+    made = cli.json("share", "/Holiday", "--expires", "7d", "--password-stdin", "--json", input="a long password\n")
+    assert made["url"].endswith(made["url_path"]) and made["has_password"] is True and made["expires_at"]
+    expires = datetime.fromisoformat(made["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(days=6, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=7)
+    assert requests.get(made["url"], timeout=TIMEOUT).status_code == 401
+    assert requests.get(made["url"] + "/photo.jpg", auth=("", "a long password"), timeout=TIMEOUT).status_code == 200
+    listed = cli.json("shares", "ls", "--json")["items"]
+    assert [i["name"] for i in listed] == ["Holiday", "photo.jpg"] and listed[1]["downloads"] == 1
+    text = cli.ok("shares", "ls").stdout
+    assert "Holiday/" in text and "password" in text and url.rsplit("/", 1)[1] not in text
+    assert cli.json("shares", "rm", listed[1]["id"], "--json") == {"revoked": listed[1]["id"]}
+    assert requests.get(url, timeout=TIMEOUT).status_code == 404
+    cli.fails(2, "shares", "rm", listed[1]["id"])
+    cli.fails(2, "share", "/no/such/thing")
+    cli.fails(1, "share", "/")
+    cli.fails(1, "share", "/Holiday", "--password-stdin", input="short\n")
+    assert_usage_error(cli.run("share", "/Holiday", "--expires", "soon"))
+    assert_usage_error(cli.run("share"))
+    assert_usage_error(cli.run("shares", "frobnicate"))
