@@ -19,6 +19,7 @@ import Testing
         var reads = 0
         var failStart = false
         var onRead: ((Int) -> Void)?
+        var clipboard: [String] = []
 
         init(script: [String], sizes: [(Int, Int)] = [(100, 30)]) {
             self.script = script.map(Array.init)
@@ -37,6 +38,8 @@ import Testing
         }
 
         func draw(_ buffer: ScreenBuffer, theme: Theme) { frames.append(buffer) }
+
+        func copyToClipboard(_ text: String) { clipboard.append(text) }
 
         func read(timeoutMilliseconds: Int) -> [Character] {
             reads += 1

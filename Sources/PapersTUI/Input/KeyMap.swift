@@ -23,6 +23,7 @@ public enum Command: String, CaseIterable, Sendable {
     case deleteForGood = "delete_for_good"
     case trash, versions, search
     case appPasswords = "app_passwords"
+    case share, shares
 
     /// How the help overlay and the key bar name it.
     public var title: String {
@@ -63,6 +64,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .versions: return "Versions of a file: view, download, restore"
         case .search: return "Find by name, in all folders"
         case .appPasswords: return "App passwords for WebDAV clients"
+        case .share: return "Share link to a file or folder"
+        case .shares: return "Share links: list, revoke"
         }
     }
 }
@@ -97,7 +100,7 @@ public struct KeyMap: Sendable, Equatable {
         .toggleHidden: [.character(".")], .refresh: [.ctrl("r"), .character("R")], .transfers: [.character("t")],
         .cancelTransfer: [.character("x")], .logout: [.ctrl("x")], .deleteForGood: [.character("X")],
         .trash: [.character("T")], .versions: [.character("V")], .search: [.character("f")],
-        .appPasswords: [.character("A")],
+        .appPasswords: [.character("A")], .share: [.character("c")], .shares: [.character("C")],
     ])
 
     public func command(for key: Key) -> Command? { lookup[key] }

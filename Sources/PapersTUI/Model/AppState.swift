@@ -72,6 +72,9 @@ public struct Prompt: Sendable, Equatable {
         case moveLocal(paths: [String])
         /// The name of a new app password (the app passwords screen's `n`).
         case createAppPassword
+        /// A share link to a node (`c`): first how long it works, then its password.
+        case shareExpiry(node: Node)
+        case sharePassword(node: Node, lifetime: ShareDuration?)
     }
 
     public var purpose: Purpose
@@ -79,6 +82,8 @@ public struct Prompt: Sendable, Equatable {
     public var editor: LineEditor
     public var completions: [String] = []
     public var error: String?
+    /// A password: shown as dots.
+    public var isSecret = false
     /// Submitted and waiting for the server: the prompt stays up until it answers, and shows the
     /// refusal (a taken name) with the text kept.
     public var isBusy = false
@@ -99,6 +104,7 @@ public struct Confirmation: Sendable, Equatable {
         case restoreVersion(fileId: String, version: Int64)
         case deleteLocal(paths: [String])
         case revokeAppPassword(id: String, name: String)
+        case revokeShare(id: String, name: String)
         /// A folder or a big download, confirmed with where it goes.
         case download(nodes: [Node])
         case logout
@@ -135,6 +141,7 @@ public indirect enum Overlay: Sendable, Equatable {
     case trash(TrashView)
     case versions(VersionsView)
     case appPasswords(AppPasswordsView)
+    case shares(SharesView)
 }
 
 /// The app passwords screen (`A`): list, make (shown once) and revoke passwords for WebDAV clients.
@@ -143,19 +150,52 @@ public struct AppPasswordsView: Sendable, Equatable {
     public var cursor = 0
     public var isLoading = true
     /// The password just made, with the address to use it at: shown until the screen closes.
-    public var created: (password: NewAppPassword, webDAV: String)? {
-        get { createdPassword.map { ($0, createdAddress) } }
-        set {
-            createdPassword = newValue?.password
-            createdAddress = newValue?.webDAV ?? ""
-        }
-    }
-    private var createdPassword: NewAppPassword?
-    private var createdAddress = ""
+    public var created: CreatedAppPassword?
 
     public init() {}
 
     public var selected: AppPassword? { cursor < items.count ? items[cursor] : nil }
+}
+
+/// An app password as it is made: the only time its secret is seen.
+public struct CreatedAppPassword: Sendable, Equatable {
+    public var password: NewAppPassword
+    /// The WebDAV address it opens.
+    public var webDAV: String
+
+    public init(password: NewAppPassword, webDAV: String) {
+        self.password = password
+        self.webDAV = webDAV
+    }
+}
+
+/// The share links screen (`C`, and after `c` makes one): the account's links with their expiry
+/// and downloads; `x` revokes one.
+public struct SharesView: Sendable, Equatable {
+    public var items: [Share] = []
+    public var cursor = 0
+    public var isLoading = true
+    /// The link just made: its URL is shown until the screen closes (the server keeps only a hash).
+    public var created: CreatedShare?
+    /// When the list was read (RFC 3339): links that expired by then say so.
+    public var loadedAt = ""
+
+    public init() {}
+
+    public var selected: Share? { cursor < items.count ? items[cursor] : nil }
+}
+
+/// A share link as it is made: the only time its URL is known.
+public struct CreatedShare: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var share: NewShare
+
+    public init(name: String, url: String, share: NewShare) {
+        self.name = name
+        self.url = url
+        self.share = share
+    }
 }
 
 /// The trash overlay (`T`): what was deleted, newest first.

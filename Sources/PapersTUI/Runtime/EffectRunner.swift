@@ -171,6 +171,10 @@ final class EffectRunner: Sendable {
             await runTrashEffect(effect)
         case .loadAppPasswords, .createAppPassword, .revokeAppPassword:
             await runAppPasswordEffect(effect)
+        case .loadShares, .createShare, .revokeShare:
+            await runShareEffect(effect)
+        case .copyToClipboard:
+            break  // the runtime's, on the terminal's thread
         case .listLocal(let path):
             do {
                 send(.localListed(path: path, entries: try LocalFolder.list(path)))

@@ -88,6 +88,27 @@ public final class NcursesTerminal: Terminal {
         return characters
     }
 
+    /// `ESC ] 52 ; c ; <base64> BEL`, written straight to the tty between two frames (ncurses has
+    /// no call for it). tmux passes it on with `set-clipboard on`; xterm, kitty, iTerm2, WezTerm,
+    /// Windows Terminal and foot honour it, some only once allowed in their settings.
+    public func copyToClipboard(_ text: String) {
+        guard started else { return }
+        let sequence = Array("\u{1B}]52;c;\(Data(text.utf8).base64EncodedString())\u{07}".utf8)
+        sequence.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
     private func attributes(_ style: Style) -> attr_t {
         var value = papers_a_normal()
         if style.bold { value |= papers_a_bold() }

@@ -69,6 +69,13 @@ public final class Runtime: @unchecked Sendable {
     }
 
     private func perform(_ effects: [Effect]) {
-        for effect in effects { runner.run(effect) }
+        for effect in effects {
+            // Terminal work stays on this thread.
+            if case .copyToClipboard(let text) = effect {
+                terminal.copyToClipboard(text)
+            } else {
+                runner.run(effect)
+            }
+        }
     }
 }

@@ -11,4 +11,7 @@ public protocol Terminal: AnyObject {
     func draw(_ buffer: ScreenBuffer, theme: Theme)
     /// Waits up to `timeoutMilliseconds` for typed characters; empty when none came.
     func read(timeoutMilliseconds: Int) -> [Character]
+    /// Asks the terminal to put `text` on the system clipboard (OSC 52). Terminals that do not
+    /// allow it ignore the request; there is no answer to wait for.
+    func copyToClipboard(_ text: String)
 }

@@ -53,6 +53,12 @@ public enum Action: Sendable, Equatable {
     case appPasswordCreated(NewAppPassword, webDAV: String)
     /// An app password was revoked: the message; the list reloads.
     case appPasswordRevoked(message: String)
+    /// The account's links, and when they were read (RFC 3339), to tell which have expired.
+    case sharesLoaded([Share], now: String)
+    /// A new link to the node named `name`, and its full URL.
+    case shareCreated(CreatedShare)
+    /// A link was revoked: the message; the list reloads.
+    case shareRevoked(message: String)
 }
 
 /// The I/O the reducer asks the runtime to do; results come back as actions.
@@ -84,6 +90,12 @@ public enum Effect: Sendable, Equatable {
     case loadAppPasswords
     case createAppPassword(name: String)
     case revokeAppPassword(id: String)
+    case loadShares
+    /// A link to a node that works for `lifetime` from now (`nil`: until revoked).
+    case createShare(node: Node, lifetime: ShareDuration?, password: String?)
+    case revokeShare(id: String)
+    /// Puts a text on the terminal's clipboard (OSC 52), where the terminal allows it.
+    case copyToClipboard(String)
     case listLocal(path: String)
     /// Local edits (the local pane's F2, F6, F7, F8); results come back as `.localChanged` or `.failed`.
     case renameLocal(path: String, name: String)

@@ -45,7 +45,7 @@ func reduceAppPasswordsResult(_ state: inout AppState, _ action: Action) -> [Eff
         view.cursor = keep.flatMap { id in items.firstIndex { $0.id == id } } ?? min(view.cursor, max(0, items.count - 1))
         state.overlay = .appPasswords(view)
     case .appPasswordCreated(let made, let address):
-        view.created = (made, address)
+        view.created = CreatedAppPassword(password: made, webDAV: address)
         state.overlay = .appPasswords(view)
         setStatus(&state, "Made the app password \"\(made.name)\"; it is shown this once.")
         return [.loadAppPasswords]

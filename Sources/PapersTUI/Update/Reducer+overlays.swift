@@ -51,6 +51,14 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.overlay = .appPasswords(view)
             setStatus(&state, "Revoking \"\(name)\"…")
             return [.revokeAppPassword(id: id)]
+        case .revokeShare(let id, let name):
+            var view = SharesView()
+            if case .shares(let behind) = confirmation.behind ?? .none { view = behind }
+            if view.created?.share.id == id { view.created = nil }
+            view.isLoading = true
+            state.overlay = .shares(view)
+            setStatus(&state, "Revoking the link to \"\(name)\"…")
+            return [.revokeShare(id: id)]
         case .deleteLocal(let paths):
             state.local.marked = []
             setStatus(&state, "Deleting \(paths.count) local item\(paths.count == 1 ? "" : "s")…")
@@ -96,6 +104,8 @@ func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         return reduceVersionsKey(&state, &view, key)
     case .appPasswords(var view):
         return reduceAppPasswordsKey(&state, &view, key)
+    case .shares(var view):
+        return reduceSharesKey(&state, &view, key)
     case .conflict(var question):
         return reduceConflictKey(&state, &question, key)
     case .none:
@@ -234,6 +244,8 @@ func submitPrompt(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
         state.overlay = .appPasswords(view)
         setStatus(&state, "Making an app password…")
         return [.createAppPassword(name: name)]
+    case .shareExpiry, .sharePassword:
+        return submitSharePrompt(&state, &prompt)
     case .search:
         let query = text.precomposedStringWithCanonicalMapping
         guard !query.isEmpty else {

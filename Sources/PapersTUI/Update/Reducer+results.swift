@@ -9,6 +9,8 @@ func reduceResult(_ state: inout AppState, _ action: Action) -> [Effect] {
         return reduceTrashResult(&state, action)
     case .appPasswordsLoaded, .appPasswordCreated, .appPasswordRevoked:
         return reduceAppPasswordsResult(&state, action)
+    case .sharesLoaded, .shareCreated, .shareRevoked:
+        return reduceSharesResult(&state, action)
     case .loggedIn(var session):
         session.bundledData = state.bundledData
         state.session = session

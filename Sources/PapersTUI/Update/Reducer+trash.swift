@@ -137,6 +137,9 @@ func stopWaiting(_ state: inout AppState) {
     case .appPasswords(var view):
         view.isLoading = false
         state.overlay = .appPasswords(view)
+    case .shares(var view):
+        view.isLoading = false
+        state.overlay = .shares(view)
     default: break
     }
 }

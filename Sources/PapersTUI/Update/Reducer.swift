@@ -77,7 +77,7 @@ func nextPage(_ pane: RemotePane, cursor: String?) -> Effect {
 /// Commands that need the server; refused with a message while it does not answer.
 private let needsServer: Set<Command> = [
     .open, .rename, .view, .upload, .move, .mkdir, .delete, .deleteForGood, .download, .sort, .reverseSort, .trash, .versions, .search,
-    .appPasswords,
+    .appPasswords, .share, .shares,
 ]
 
 func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
@@ -152,6 +152,11 @@ func reduceBrowserKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     case .appPasswords:
         state.overlay = .appPasswords(AppPasswordsView())
         return [.loadAppPasswords]
+    case .share:
+        return startShare(&state)
+    case .shares:
+        state.overlay = .shares(SharesView())
+        return [.loadShares]
     case .versions:
         guard let node = state.remote.selected, !node.isFolder else { return nothingToActOn(&state, "show the versions of (a file)") }
         state.overlay = .versions(VersionsView(file: node))
@@ -290,6 +295,8 @@ func reduceLocalCommand(_ state: inout AppState, _ command: Command) -> [Effect]
         return startUpload(&state, paths: paths)
     case .download:
         setStatus(&state, "F9 downloads from the server pane: Tab to it, then F9 (into \(pane.path)).", error: true)
+    case .share:
+        setStatus(&state, "Links are to what is on the server: Tab to the server pane, then c on a file or folder.", error: true)
     default: return nil
     }
     return []

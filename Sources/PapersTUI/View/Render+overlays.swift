@@ -43,6 +43,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
             ("Enter d r", "Versions: view / download / restore"),
             ("X", "Delete question: delete for good instead of the trash"),
             ("n x", "App passwords (A): new / revoke"),
+            ("x y", "Share links (C): revoke / copy the new link again"),
             ("y", "Confirmations: yes (any other key: no)"),
             ("Tab", "Prompts: complete a path"),
         ]
@@ -60,7 +61,7 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
     case .prompt(let prompt):
         let extra = prompt.completions.isEmpty ? 0 : min(6, prompt.completions.count) + 1
         let area = dialog(&screen, title: prompt.title, width: 60, height: 6 + extra, theme: theme)
-        inputLine(&screen, prompt.editor, x: area.x, y: area.y + 1, width: area.width, masked: false, focused: true, theme: theme)
+        inputLine(&screen, prompt.editor, x: area.x, y: area.y + 1, width: area.width, masked: prompt.isSecret, focused: true, theme: theme)
         if let error = prompt.error {
             screen.write(DisplayWidth.truncate(error, to: area.width), x: area.x, y: area.y + 2, style: theme[.dialogError])
         }
@@ -136,15 +137,35 @@ func drawOverlay(_ screen: inout ScreenBuffer, _ overlay: Overlay, _ state: AppS
     case .appPasswords(let view):
         let rows = view.items.map { "\(shortTime($0.dateCreated))  \($0.name)" }
         var footer: [String] = []
-        if let (made, address) = view.created {
+        if let created = view.created {
             footer = [
-                "New password for \"\(made.name)\" (shown this once):", "    \(made.password)",
-                "Connect to \(address) with your e-mail address and it.",
+                "New password for \"\(created.password.name)\" (shown this once):", "    \(created.password.password)",
+                "Connect to \(created.webDAV) with your e-mail address and it.",
             ]
         }
         drawList(
             &screen, title: "App passwords for WebDAV (n new · x revoke · Esc close)", rows: rows, cursor: view.cursor,
             empty: view.isLoading ? "Loading…" : "No app passwords yet: n makes one.", footer: footer, theme: theme)
+    case .shares(let view):
+        let rows = view.items.map { item in
+            var state = item.expiresAt.map { $0 <= view.loadedAt ? "expired" : "until " + shortTime($0) } ?? "no expiry"
+            if item.hasPassword { state += ", password" }
+            let downloads = item.downloads == 1 ? "1 download" : "\(ByteCount.grouped(item.downloads)) downloads"
+            return DisplayWidth.fit(item.name + (item.isFolder ? "/" : ""), to: 24) + " " + DisplayWidth.fit(downloads, to: 13) + " " + state
+        }
+        var footer: [String] = []
+        if let created = view.created {
+            footer = [
+                "Link to \(created.name)\(created.share.hasPassword ? " (with a password)" : "") — shown this once, copied (y copies again):",
+            ]
+            // Whole, over several lines if the dialog is narrow: a cut URL is no use.
+            let width = max(8, min(76, screen.width - 4) - 4)
+            let characters = Array(created.url)
+            footer += stride(from: 0, to: characters.count, by: width).map { String(characters[$0..<min($0 + width, characters.count)]) }
+        }
+        drawList(
+            &screen, title: "Share links (x revoke · Esc close)", rows: rows, cursor: view.cursor,
+            empty: view.isLoading ? "Loading…" : "No share links yet: c on a file or folder makes one.", footer: footer, theme: theme)
     case .conflict(let question):
         drawConflict(&screen, question, theme: theme)
     case .preview(let title, let lines):

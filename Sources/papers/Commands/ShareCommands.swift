@@ -3,22 +3,8 @@ import Foundation
 import PapersClient
 import PapersCore
 
-/// How long a link lasts: `30m`, `12h`, `7d`, `2w` (a whole number and a unit).
-struct ShareDuration: ExpressibleByArgument, Sendable {
-    var seconds: TimeInterval
-
-    init?(argument: String) {
-        guard let unit = argument.last, let number = Int(argument.dropLast()), number > 0 else { return nil }
-        let scale: TimeInterval
-        switch unit {
-        case "m": scale = 60
-        case "h": scale = 3600
-        case "d": scale = 86400
-        case "w": scale = 7 * 86400
-        default: return nil
-        }
-        seconds = TimeInterval(number) * scale
-    }
+extension ShareDuration: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }
 
 /// `papers share PATH [--expires 7d] [--password-stdin]`.
