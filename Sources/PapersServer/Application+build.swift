@@ -64,36 +64,51 @@ public struct AppDependencies: Sendable {
                 "the data directory \(dir) can be read by other users (mode \(String(mode, radix: 8))); run chmod 700 on it")
         }
         let staging = try StagingArea(root: dir + "/tmp", minFreeSpace: configuration.minFreeSpaceBytes)
-        let blobs: any BlobStore
-        switch configuration.blobs {
-        case .s3(let location):
-            let store = S3BlobStore(location: location, credentials: try SigV4.Credentials.fromEnvironment())
-            // Wrong credentials or a missing bucket stop the start with one line, not a 503 per request.
-            try await store.ping()
-            blobs = store
-        case .folder(let path):
-            blobs = try DiskBlobStore(directory: path)
-        case nil:
-            blobs = try DiskBlobStore(directory: dir + "/blobs")
-        }
-        let store: any MetadataStore
-        if case .postgres(let url) = configuration.database {
-            store = try await PostgresMetadataStore(url: url, logger: logger, retention: configuration.retention, now: now)
-        } else {
+        let blobs = try await openBlobStore(configuration)
+        if !configuration.usesPostgres {
             let databasePath = configuration.sqlitePath
             // A database outside the data directory (`--database`) gets its folder made like the data directory.
             try FileManager.default.createDirectory(
                 atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
             try DataDirectory.makeOwnerOnly(databasePath, alsoExisting: ["-wal", "-shm"])
-            store = try SQLiteMetadataStore(
-                path: databasePath, readers: NIOSingletons.groupLoopCountSuggestion, retention: configuration.retention, now: now)
         }
+        let store = try await openMetadataStore(configuration, logger: logger, now: now)
         return try await AppDependencies(configuration: configuration, store: store, blobs: blobs, staging: staging, logger: logger)
     }
 }
 
 extension AppDependencies {
+    /// The blob store `--blobs` names (an S3 one is asked first whether it lets Papers in).
+    /// - Throws: `BlobStoreError`, `SigV4` credential errors, the file system's errors.
+    static func openBlobStore(_ configuration: ServerConfiguration) async throws -> any BlobStore {
+        switch configuration.blobs {
+        case .s3(let location):
+            let store = S3BlobStore(location: location, credentials: try SigV4.Credentials.fromEnvironment())
+            // Wrong credentials or a missing bucket stop the start with one line, not a 503 per request.
+            try await store.ping()
+            return store
+        case .folder(let path):
+            return try DiskBlobStore(directory: path)
+        case nil:
+            return try DiskBlobStore(directory: configuration.dataDirectory + "/blobs")
+        }
+    }
+
+    /// The metadata store `--database` names, opened and migrated.
+    /// - Throws: `StoreError.unavailable`, `PostgresURLError`, GRDB's `DatabaseError`.
+    static func openMetadataStore(
+        _ configuration: ServerConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        operationTimeout: Duration = .seconds(5)
+    ) async throws -> any MetadataStore {
+        if case .postgres(let url) = configuration.database {
+            return try await PostgresMetadataStore(
+                url: url, logger: logger, retention: configuration.retention, now: now, operationTimeout: operationTimeout)
+        }
+        return try SQLiteMetadataStore(
+            path: configuration.sqlitePath, readers: NIOSingletons.groupLoopCountSuggestion, retention: configuration.retention, now: now)
+    }
+
     /// The backends for the start-up line: `database=sqlite blobs=file`.
     public var backends: String { "database=\(store.kind) blobs=\(blobs.kind)" }
 
@@ -128,7 +143,7 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     let table = RouteTable()
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
-    let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: KnownAccounts())
+    let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: AccountStates(store: dependencies.store, now: dependencies.now))
     router.get("health") { _, context in
         var status = HealthStatus(status: "ok", version: PapersVersion.string, database: dependencies.store.kind, blobs: dependencies.blobs.kind)
         do {
@@ -145,7 +160,8 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     let throttle = LoginThrottle(store: dependencies.store, now: dependencies.now)
     AuthController(
         store: dependencies.store, tokens: dependencies.tokens, hasher: dependencies.hasher, throttle: throttle,
-        defaultQuota: dependencies.configuration.defaultQuotaBytes, decoyHash: dependencies.decoyHash
+        defaultQuota: dependencies.configuration.defaultQuotaBytes, registrationOpen: dependencies.configuration.registrationIsOpen,
+        decoyHash: dependencies.decoyHash
     ).addRoutes(to: router.group("api/v1/auth"), auth: auth)
     NodesController(
         files: dependencies.files, uploads: UploadController(files: dependencies.files), content: ContentController(files: dependencies.files)

@@ -73,6 +73,10 @@ struct Serve: AsyncParsableCommand {
         help: "Earlier versions kept of each file when its content is replaced; 0 keeps none (PAPERS_KEEP_VERSIONS). Default 10.")
     var keepVersions: String?
 
+    @Option(
+        help: "open: anyone may register; closed: accounts come from `papers admin users add` (PAPERS_REGISTRATION). Default open only on a loopback address.")
+    var registration: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -134,6 +138,11 @@ struct Serve: AsyncParsableCommand {
         if let count = try parsed(keepVersions, "PAPERS_KEEP_VERSIONS", "keep-versions", like: "0, 10 or 100 (up to 36500)", ConfigValue.count) {
             configuration.keepVersions = count
         }
+        if let mode = try parsed(registration, "PAPERS_REGISTRATION", "registration", like: "open or closed", {
+            ServerConfiguration.Registration(rawValue: $0.lowercased())
+        }) {
+            configuration.registration = mode
+        }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }
             configuration.logLevel = level
@@ -158,8 +167,9 @@ struct Serve: AsyncParsableCommand {
         let host = configuration.host
         let startupLogger = logger
         let backends = dependencies.backends
+        let registration = configuration.registrationIsOpen ? "open" : "closed"
         let app = buildApplication(dependencies, logger: logger) { port in
-            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends)")
+            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends) registration=\(registration)")
         }
         try await app.runService()
     }

@@ -73,8 +73,8 @@ public enum StoreMigration {
             return try await target.transaction { c in
                 let existing = try await PostgresMetadataStore.rows(c, "SELECT COUNT(*) FROM users", logger: logger)[0][0].decode(Int64.self)
                 guard existing == 0 else { throw Failure.targetNotEmpty(accounts: Int(existing)) }
-                try await insert(c, "users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes)",
-                                 types: ["text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint"], rows: snapshot.users, logger: logger)
+                try await insert(c, "users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes, disabled_ms, tokens_after_ms)",
+                                 types: ["text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"], rows: snapshot.users, logger: logger)
                 try await insert(c, """
                                  nodes (id, owner_id, parent_id, name, sort_name, is_folder, size, mime_type, sha256, created_ms, modified_ms, version,
                                         trash_id, deleted_ms, original_parent_id, original_path, content_version)
@@ -142,7 +142,10 @@ public enum StoreMigration {
             try Row.fetchAll(db, sql: sql).map { row in (0..<columns).map { text(row, $0) } }
         }
         snapshot.users = try all(
-            "SELECT id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes FROM users", columns: 9)
+            """
+            SELECT id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes, trash_bytes, versions_bytes, disabled_ms, tokens_after_ms
+            FROM users
+            """, columns: 11)
         // Parents before children: the foreign key is checked row by row.
         snapshot.nodes = try all(
             """

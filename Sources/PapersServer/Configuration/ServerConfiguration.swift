@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
         if case .sqlite(let path) = database { return path }
         return dataDirectory + "/papers.sqlite"
     }
+    /// Whether `database` names a PostgreSQL server (else the metadata is in `sqlitePath`).
+    public var usesPostgres: Bool {
+        if case .postgres = database { return true }
+        return false
+    }
     /// Where file contents live (`--blobs`); `nil`: the folder `DATA/blobs`.
     public var blobs: ConfigValue.Blobs?
     /// Seconds a token stays valid.
@@ -43,6 +48,31 @@ public struct ServerConfiguration: Sendable {
     /// Earlier versions kept of each file's content; 0 keeps none.
     public var keepVersions: Int = Retention.defaultKeepVersions
     public var passwordRounds: Int = 600_000
+    /// Whether anyone may register (`--registration`); `nil`: open only on a loopback address.
+    public var registration: Registration?
+
+    /// `--registration open|closed`.
+    public enum Registration: String, Sendable, CaseIterable {
+        case open, closed
+    }
+
+    /// Whether `POST /auth/register` creates accounts: as `registration` says, or by default only
+    /// when the server listens on a loopback address (nobody else can reach it).
+    public var registrationIsOpen: Bool {
+        switch registration {
+        case .open: return true
+        case .closed: return false
+        case nil: return Self.isLoopback(host)
+        }
+    }
+
+    /// `localhost`, `127.0.0.0/8` and `::1`; a wildcard address (`0.0.0.0`, `::`) or any other is not.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
     public var logLevel: Logger.Level = .info
 
     /// `trashDays` and `keepVersions` as the stores take them.

@@ -10,6 +10,8 @@ struct AuthController {
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let defaultQuota: Int64?
+    /// Whether anyone may register (`--registration`); when not, accounts come from `papers admin users add`.
+    let registrationOpen: Bool
     /// Verified against when the e-mail is unknown, so that both failures take the same time.
     let decoyHash: String
 
@@ -27,6 +29,8 @@ struct AuthController {
     }
 
     func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Before the body is read: a closed server says so whatever the request holds.
+        guard registrationOpen else { throw APIError.registrationClosed }
         let body = try await request.decodePayload(as: RegisterRequest.self, context: context)
         var missing: [String: String] = [:]
         if (body.fullname ?? "").isEmpty { missing["fullname"] = "You need to enter your full name" }
@@ -73,6 +77,8 @@ struct AuthController {
             throw APIError.unauthorized(Self.badCredentials, code: "invalid_credentials")
         }
         try await throttle.recordSuccess(email: email)
+        // Said only to whoever knows the password: a disabled account is not told apart from a wrong one otherwise.
+        if user.disabledMs != nil { throw APIError.accountDisabled }
         if hasher.needsUpgrade(user.passwordHash) {
             let upgraded = try await offloaded { hasher.hash(password) }
             try await store.updatePasswordHash(userId: user.id, hash: upgraded)

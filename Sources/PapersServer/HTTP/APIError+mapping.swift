@@ -87,6 +87,8 @@ extension APIError {
         case .nameConflict(let name):
             return APIError(.conflict, code: "name_conflict", message: "Something named \"\(name)\" already exists in that folder.")
         case .emailTaken: return APIError(.conflict, code: "email_taken", message: "An account with this e-mail address already exists.")
+        case .accountNotFound:
+            return APIError.unauthorized("Your account no longer exists on this server. Please log in again.", code: "account_not_found")
         case .moveIntoOwnSubtree:
             return APIError(.conflict, code: "move_into_own_subtree", message: "A folder cannot move into itself or one of its subfolders.")
         case .preconditionFailed:

@@ -54,6 +54,10 @@ extension APIError {
         APIError(.unauthorized, code: code, message: message, headers: [.wwwAuthenticate: "Bearer"])
     }
     static let forbidden = APIError(.forbidden, code: "forbidden", message: "This token cannot reach another user's files.")
+    static let accountDisabled = APIError(
+        .forbidden, code: "account_disabled", message: "This account is disabled. Ask the server's operator to enable it.")
+    static let registrationClosed = APIError(
+        .forbidden, code: "registration_closed", message: "Registration is closed on this server. Ask its operator for an account.")
     static let notFound = APIError(.notFound, code: "not_found", message: "No such file or folder.")
     static let internalError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on the server.")
     static let lockedStatus = HTTPResponse.Status(code: 423, reasonPhrase: "Locked")

@@ -1,15 +1,15 @@
 import Foundation
 import Hummingbird
-import NIOConcurrencyHelpers
 import PapersCore
 
-/// Lets a request through only with a valid, unrevoked bearer token of an account that exists, and
-/// only to its own user's routes: a token for user A on `/user/B/...` is 403 whatever exists there.
+/// Lets a request through only with a valid, unrevoked bearer token of an account that exists and is
+/// not disabled, issued after the account's last password reset, and only to its own user's routes: a
+/// token for user A on `/user/B/...` is 403 whatever exists there.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
     let store: any MetadataStore
-    let accounts: KnownAccounts
+    let accounts: AccountStates
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -24,13 +24,17 @@ struct AuthMiddleware: RouterMiddleware {
         while token.first?.isWhitespace == true { token.removeFirst() }
         let claims = try await tokens.verify(String(token))
         if try await store.isTokenRevoked(id: claims.tokenId) { throw TokenError.revoked }
-        if !accounts.contains(claims.userId) {
-            // A validly signed token of an account that is gone (a wiped database under the same key):
-            // 401, so that the client logs in again, rather than 404s from every route.
-            guard try await store.user(id: claims.userId) != nil else {
-                throw APIError.unauthorized("Your account no longer exists on this server. Please log in again.", code: "account_not_found")
+        switch try await accounts.state(of: claims.userId) {
+        case .gone:
+            // A validly signed token of an account that is gone (a wiped database under the same key,
+            // `papers admin users rm`): 401, so that the client logs in again, rather than 404s from every route.
+            throw StoreError.accountNotFound
+        case .disabled:
+            throw APIError.accountDisabled
+        case .active(let tokensAfterMs):
+            if let tokensAfterMs, Timestamp.milliseconds(claims.iat.value) < tokensAfterMs {
+                throw APIError.unauthorized("Your password was reset after this token was issued. Please log in again.", code: "token_revoked")
             }
-            accounts.insert(claims.userId)
         }
         if let pathUser = context.parameters.get("user_id"), pathUser != claims.userId {
             throw APIError.forbidden
@@ -38,29 +42,5 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.identity = Identity(userId: claims.userId, tokenId: claims.tokenId, expiresAt: claims.expiresAt)
         return try await next(request, context)
-    }
-}
-
-/// Accounts seen to exist, so that the check costs one database read per account per process, not
-/// one per request. Accounts are not deleted while a server runs; an operator command that deletes
-/// one must also forget it here (and on every process).
-final class KnownAccounts: Sendable {
-    private let ids = NIOLockedValueBox<Set<String>>([])
-    /// Past this many, the set starts over (memory stays bounded; the next request re-reads).
-    private let capacity: Int
-
-    init(capacity: Int = 100_000) {
-        self.capacity = capacity
-    }
-
-    func contains(_ id: String) -> Bool {
-        ids.withLockedValue { $0.contains(id) }
-    }
-
-    func insert(_ id: String) {
-        ids.withLockedValue { set in
-            if set.count >= capacity { set.removeAll(keepingCapacity: true) }
-            set.insert(id)
-        }
     }
 }

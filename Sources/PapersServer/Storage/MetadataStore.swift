@@ -34,6 +34,20 @@ protocol MetadataStore: Sendable {
     /// Whether one of the user's own files has this content (an upload of it needs no bytes).
     func ownsContent(userId: String, sha256: String, size: Int64) async throws -> Bool
 
+    // MARK: Account administration (`papers admin users`)
+    /// Every account with what it stores, by e-mail.
+    func accounts() async throws -> [AccountSummary]
+    /// Sets the account's quota (`nil`: none). Throws `.accountNotFound`.
+    func setQuota(email: String, quotaBytes: Int64?) async throws
+    /// Disables the account (its tokens and logins are refused) or enables it again. Throws `.accountNotFound`.
+    func setDisabled(email: String, disabled: Bool) async throws
+    /// Replaces the password and ends every session: tokens issued before this second are refused
+    /// (app passwords stay; they are revoked one by one). Throws `.accountNotFound`.
+    func resetPassword(email: String, passwordHash: String) async throws
+    /// Deletes the account with its files, trash, versions, links, app passwords and locks; content
+    /// nothing else uses goes to the collector. Throws `.accountNotFound`.
+    func deleteUser(email: String) async throws
+
     // MARK: Tokens and login throttling
     func revokeToken(id: String, expiresAt: Date) async throws
     func isTokenRevoked(id: String) async throws -> Bool
@@ -149,8 +163,8 @@ protocol MetadataStore: Sendable {
     func shares(ownerId: String, query: ShareQuery) async throws -> SharesPage
     /// Removes a link. Throws `.shareNotFound` (also for someone else's).
     func deleteShare(ownerId: String, id: String) async throws
-    /// The link whose token has this SHA-256 and its node, in one read; `nil` when there is none or
-    /// its node is in the trash. Expiry is the caller's to judge.
+    /// The link whose token has this SHA-256 and its node, in one read; `nil` when there is none, its
+    /// node is in the trash, or its owner's account is disabled. Expiry is the caller's to judge.
     func sharedNode(tokenHash: String) async throws -> SharedNode?
     /// Notes an answered request through a link: its time, and one more download when `download`.
     func recordShareAccess(id: String, download: Bool) async throws

@@ -10,6 +10,11 @@ struct UserRecord: Sendable, Equatable, FetchableRecord, TableRecord {
     var createdMs: Int64
     /// `nil`: no quota.
     var quotaBytes: Int64?
+    /// When an operator disabled the account (`papers admin users disable`); `nil`: it may log in.
+    var disabledMs: Int64? = nil
+    /// Tokens issued before this instant (ms, a whole second) are refused: set by
+    /// `papers admin users reset-password`, which ends every session.
+    var tokensAfterMs: Int64? = nil
 
     static let databaseTableName = "users"
 
@@ -19,10 +24,14 @@ struct UserRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         case passwordHash = "password_hash"
         case createdMs = "created_ms"
         case quotaBytes = "quota_bytes"
+        case disabledMs = "disabled_ms"
+        case tokensAfterMs = "tokens_after_ms"
     }
 
     /// `Columns` as a select list.
     static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
+    /// How many columns `columns` selects: a query may add its own after them.
+    static let columnCount = Columns.allCases.count
 }
 
 /// A file or folder as stored (table `nodes`). The user's root folder is a real row with no parent.
@@ -95,6 +104,8 @@ extension UserRecord {
         passwordHash = row[Columns.passwordHash]
         createdMs = row[Columns.createdMs]
         quotaBytes = row[Columns.quotaBytes]
+        disabledMs = row[Columns.disabledMs]
+        tokensAfterMs = row[Columns.tokensAfterMs]
     }
 }
 

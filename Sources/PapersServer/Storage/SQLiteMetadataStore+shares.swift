@@ -64,7 +64,8 @@ extension SQLiteMetadataStore {
                 db.cachedStatement(
                     sql: """
                         SELECT \(NodeRecord.nodesColumns), \(Self.shareColumns) FROM shares JOIN nodes ON nodes.id = shares.node_id
-                        WHERE shares.token_hash = ? AND nodes.trash_id IS NULL
+                        JOIN users ON users.id = shares.owner_id
+                        WHERE shares.token_hash = ? AND nodes.trash_id IS NULL AND users.disabled_ms IS NULL
                         """), arguments: [tokenHash]
             ).map { row in SharedNode(share: Self.share(row, at: NodeRecord.columnCount), node: NodeRecord(row: row)) }
         }

@@ -261,6 +261,13 @@ final class SQLiteMetadataStore: Sendable {
                     CREATE INDEX shares_node ON shares(node_id);
                     """)
         }
+        migrator.registerMigration("v7 account administration") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN disabled_ms INTEGER;
+                    ALTER TABLE users ADD COLUMN tokens_after_ms INTEGER;
+                    """)
+        }
         return migrator
     }
 

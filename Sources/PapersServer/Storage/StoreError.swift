@@ -12,6 +12,8 @@ enum StoreError: Error, Sendable, Equatable {
     case nameConflict(name: String)
     /// An account with this e-mail address exists.
     case emailTaken
+    /// No account has this e-mail address (`papers admin users`).
+    case accountNotFound
     /// A folder cannot move into itself or its own subtree.
     case moveIntoOwnSubtree
     /// `If-Match` named an older version.

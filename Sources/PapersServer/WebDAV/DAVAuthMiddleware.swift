@@ -52,6 +52,8 @@ struct DAVAuthMiddleware: RouterMiddleware {
         let email = pair[..<colon].trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = String(pair[pair.index(after: colon)...])
         let found = try await authenticate(email: email, password: password, address: context.peerAddress)
+        // Each request reads the account (`basicCredentials`), so a disabled one is refused at once.
+        if found.user.disabledMs != nil { throw APIError.accountDisabled }
         var context = context
         context.identity = Identity(userId: found.user.id, tokenId: "", expiresAt: .distantFuture)
         context.holdsLocks = found.holdsLocks

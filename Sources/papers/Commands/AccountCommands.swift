@@ -4,7 +4,7 @@ import PapersClient
 import PapersCore
 
 /// Reads the password: from stdin's first line with `--password-stdin`, else prompted without echo.
-private func readPassword(fromStdin: Bool, prompt: String) throws -> String {
+func readPassword(fromStdin: Bool, prompt: String) throws -> String {
     let password = fromStdin ? readLine(strippingNewline: true) : Console.secret(prompt: prompt)
     guard let password, !password.isEmpty else { throw CLIFailure(.usage, "no password given") }
     return password

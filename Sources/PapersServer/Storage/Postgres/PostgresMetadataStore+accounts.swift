@@ -3,12 +3,13 @@ import PapersCore
 import PostgresNIO
 
 extension PostgresMetadataStore {
-    static let userColumns = "id, email, fullname, password_hash, created_ms, quota_bytes"
+    static let userColumns = UserRecord.columns
 
     static func user(_ row: PostgresRandomAccessRow) throws -> UserRecord {
         UserRecord(
             id: try row[0].decode(String.self), email: try row[1].decode(String.self), fullname: try row[2].decode(String.self),
-            passwordHash: try row[3].decode(String.self), createdMs: try row[4].decode(Int64.self), quotaBytes: try row[5].decode(Int64?.self))
+            passwordHash: try row[3].decode(String.self), createdMs: try row[4].decode(Int64.self), quotaBytes: try row[5].decode(Int64?.self),
+            disabledMs: try row[6].decode(Int64?.self), tokensAfterMs: try row[7].decode(Int64?.self))
     }
 
     func createUser(email: String, fullname: String, passwordHash: String, quotaBytes: Int64?) async throws -> UserRecord {

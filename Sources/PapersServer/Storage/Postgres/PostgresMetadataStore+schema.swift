@@ -164,6 +164,14 @@ extension PostgresMetadataStore {
                 "CREATE INDEX shares_node ON shares(node_id)",
             ]
         ),
+        // Disabled accounts and ended sessions: as SQLite's migration "v7 account administration".
+        (
+            "v6 account administration",
+            [
+                "ALTER TABLE users ADD COLUMN disabled_ms BIGINT",
+                "ALTER TABLE users ADD COLUMN tokens_after_ms BIGINT",
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that

@@ -75,8 +75,8 @@ extension PostgresMetadataStore {
                     c,
                     """
                     SELECT \(unescaped: Self.qualifiedNodeColumns), \(unescaped: SQLiteMetadataStore.shareColumns)
-                    FROM shares JOIN nodes ON nodes.id = shares.node_id
-                    WHERE shares.token_hash = \(tokenHash) AND nodes.trash_id IS NULL
+                    FROM shares JOIN nodes ON nodes.id = shares.node_id JOIN users ON users.id = shares.owner_id
+                    WHERE shares.token_hash = \(tokenHash) AND nodes.trash_id IS NULL AND users.disabled_ms IS NULL
                     """, logger: logger
                 ).first
             else { return nil }

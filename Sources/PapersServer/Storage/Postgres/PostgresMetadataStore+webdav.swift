@@ -56,7 +56,8 @@ extension PostgresMetadataStore {
                     """, logger: logger
                 ).first
             else { return nil }
-            return BasicCredentials(user: try Self.user(row), appPasswordId: try row[6].decode(String?.self), holdsLocks: try row[7].decode(Bool.self))
+            return BasicCredentials(user: try Self.user(row), appPasswordId: try row[UserRecord.columnCount].decode(String?.self),
+                holdsLocks: try row[UserRecord.columnCount + 1].decode(Bool.self))
         }
     }
 
