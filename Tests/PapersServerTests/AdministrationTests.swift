@@ -38,20 +38,20 @@ import Testing
         #expect(PasswordHasher(rounds: 1_000).verify("a new password", against: reset.passwordHash))
 
         for refused in ["nobody@example.com", "ada@example"] {
-            await #expect(throws: AccountAdministration.Failure.unknownEmail(refused)) { try await admin.setQuota(email: refused, bytes: 1) }
-            await #expect(throws: AccountAdministration.Failure.unknownEmail(refused)) { try await admin.setDisabled(email: refused, true) }
-            await #expect(throws: AccountAdministration.Failure.unknownEmail(refused)) { try await admin.remove(email: refused) }
-            await #expect(throws: AccountAdministration.Failure.unknownEmail(refused)) {
+            await #expect(throws: AdminFailure.unknownEmail(refused)) { try await admin.setQuota(email: refused, bytes: 1) }
+            await #expect(throws: AdminFailure.unknownEmail(refused)) { try await admin.setDisabled(email: refused, true) }
+            await #expect(throws: AdminFailure.unknownEmail(refused)) { try await admin.remove(email: refused) }
+            await #expect(throws: AdminFailure.unknownEmail(refused)) {
                 try await admin.resetPassword(email: refused, password: "long enough")
             }
         }
-        await #expect(throws: AccountAdministration.Failure.emailTaken("ada@example.com")) {
+        await #expect(throws: AdminFailure.emailTaken("ada@example.com")) {
             _ = try await admin.add(email: "ADA@example.com", fullname: "Ada", password: "long enough", quotaBytes: nil)
         }
-        await #expect(throws: AccountAdministration.Failure.invalid("A password needs at least 8 characters.")) {
+        await #expect(throws: AdminFailure.invalid("A password needs at least 8 characters.")) {
             _ = try await admin.add(email: "eve@example.com", fullname: "Eve", password: "short", quotaBytes: nil)
         }
-        await #expect(throws: AccountAdministration.Failure.invalid("Enter a valid e-mail address.")) {
+        await #expect(throws: AdminFailure.invalid("Enter a valid e-mail address.")) {
             _ = try await admin.add(email: "not an address", fullname: "Eve", password: "long enough", quotaBytes: nil)
         }
 

@@ -7,37 +7,13 @@ import PapersCore
 /// PostgreSQL both take a second writer). Running servers see a change within a second
 /// (`AccountStates`).
 public struct AccountAdministration: Sendable {
-    /// Why a command did nothing, in one line for the operator.
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        /// No account has this e-mail address.
-        case unknownEmail(String)
-        /// An account with this e-mail address exists already.
-        case emailTaken(String)
-        /// A value the account rules refuse (an e-mail, a name, a password).
-        case invalid(String)
-        /// The SQLite database does not exist (a wrong `--data`): nothing is created.
-        case noDatabase(String)
-        /// The database cannot be opened or does not answer.
-        case unavailable(String)
-
-        public var description: String {
-            switch self {
-            case .unknownEmail(let email): return "no account has the e-mail address \(email)"
-            case .emailTaken(let email): return "an account with the e-mail address \(email) exists already"
-            case .invalid(let message): return message
-            case .noDatabase(let path): return "there is no Papers database at \(path) (give --data or --database of the server)"
-            case .unavailable(let detail): return detail
-            }
-        }
-    }
-
     let store: any MetadataStore
     let hasher: PasswordHasher
 
     /// Opens the database `configuration` names, without creating one: a SQLite file that is not
-    /// there is `Failure.noDatabase`.
-    /// - Throws: `Failure.noDatabase`, `.unavailable`.
-    public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws(Failure) -> AccountAdministration {
+    /// there is `AdminFailure.noDatabase`.
+    /// - Throws: `AdminFailure.noDatabase`, `.unavailable`.
+    public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws(AdminFailure) -> AccountAdministration {
         AccountAdministration(store: try await openStore(configuration, logger: logger), hasher: PasswordHasher(rounds: configuration.passwordRounds))
     }
 
@@ -47,8 +23,8 @@ public struct AccountAdministration: Sendable {
     }
 
     /// The database `configuration` names, for the admin commands: never created.
-    /// - Throws: `Failure.noDatabase`, `.unavailable`.
-    static func openStore(_ configuration: ServerConfiguration, logger: Logger) async throws(Failure) -> any MetadataStore {
+    /// - Throws: `AdminFailure.noDatabase`, `.unavailable`.
+    static func openStore(_ configuration: ServerConfiguration, logger: Logger) async throws(AdminFailure) -> any MetadataStore {
         if !configuration.usesPostgres, !FileManager.default.fileExists(atPath: configuration.sqlitePath) {
             throw .noDatabase(configuration.sqlitePath)
         }
@@ -60,14 +36,14 @@ public struct AccountAdministration: Sendable {
     }
 
     /// Every account with what it stores, by e-mail.
-    /// - Throws: `Failure.unavailable`.
-    public func list() async throws(Failure) -> [AccountSummary] {
+    /// - Throws: `AdminFailure.unavailable`.
+    public func list() async throws(AdminFailure) -> [AccountSummary] {
         try await mapped { try await store.accounts() }
     }
 
     /// Creates an account (with its root folder), as registering does but whatever `--registration` says.
-    /// - Throws: `Failure.invalid` for what the account rules refuse, `.emailTaken`, `.unavailable`.
-    public func add(email: String, fullname: String, password: String, quotaBytes: Int64?) async throws(Failure) -> AccountSummary {
+    /// - Throws: `AdminFailure.invalid` for what the account rules refuse, `.emailTaken`, `.unavailable`.
+    public func add(email: String, fullname: String, password: String, quotaBytes: Int64?) async throws(AdminFailure) -> AccountSummary {
         let (email, fullname) = try Self.checked(email: email, fullname: fullname, password: password)
         let hash = hasher.hash(password)
         do {
@@ -80,28 +56,28 @@ public struct AccountAdministration: Sendable {
         return try await account(email: email)
     }
 
-    /// The account with this e-mail. Throws `Failure.unknownEmail`, `.unavailable`.
-    public func account(email: String) async throws(Failure) -> AccountSummary {
+    /// The account with this e-mail. Throws `AdminFailure.unknownEmail`, `.unavailable`.
+    public func account(email: String) async throws(AdminFailure) -> AccountSummary {
         let email = Self.canonical(email)
         guard let found = try await list().first(where: { $0.email == email }) else { throw .unknownEmail(email) }
         return found
     }
 
-    /// Sets the quota (`nil`: unlimited). Throws `Failure.unknownEmail`, `.unavailable`.
-    public func setQuota(email: String, bytes: Int64?) async throws(Failure) {
+    /// Sets the quota (`nil`: unlimited). Throws `AdminFailure.unknownEmail`, `.unavailable`.
+    public func setQuota(email: String, bytes: Int64?) async throws(AdminFailure) {
         let email = Self.canonical(email)
         try await mapped(email) { try await store.setQuota(email: email, quotaBytes: bytes) }
     }
 
-    /// Disables or enables the account. Throws `Failure.unknownEmail`, `.unavailable`.
-    public func setDisabled(email: String, _ disabled: Bool) async throws(Failure) {
+    /// Disables or enables the account. Throws `AdminFailure.unknownEmail`, `.unavailable`.
+    public func setDisabled(email: String, _ disabled: Bool) async throws(AdminFailure) {
         let email = Self.canonical(email)
         try await mapped(email) { try await store.setDisabled(email: email, disabled: disabled) }
     }
 
     /// Gives the account a new password and ends its sessions.
-    /// Throws `Failure.invalid` (the password rules), `.unknownEmail`, `.unavailable`.
-    public func resetPassword(email: String, password: String) async throws(Failure) {
+    /// Throws `AdminFailure.invalid` (the password rules), `.unknownEmail`, `.unavailable`.
+    public func resetPassword(email: String, password: String) async throws(AdminFailure) {
         let email = Self.canonical(email)
         do {
             try AccountRules.password(password)
@@ -112,8 +88,8 @@ public struct AccountAdministration: Sendable {
         try await mapped(email) { try await store.resetPassword(email: email, passwordHash: hash) }
     }
 
-    /// Deletes the account and everything it stores. Throws `Failure.unknownEmail`, `.unavailable`.
-    public func remove(email: String) async throws(Failure) {
+    /// Deletes the account and everything it stores. Throws `AdminFailure.unknownEmail`, `.unavailable`.
+    public func remove(email: String) async throws(AdminFailure) {
         let email = Self.canonical(email)
         try await mapped(email) { try await store.deleteUser(email: email) }
     }
@@ -123,8 +99,8 @@ public struct AccountAdministration: Sendable {
         email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
-    /// The e-mail and name as stored. Throws `Failure.invalid` with the rule's message.
-    static func checked(email: String, fullname: String, password: String) throws(Failure) -> (String, String) {
+    /// The e-mail and name as stored. Throws `AdminFailure.invalid` with the rule's message.
+    static func checked(email: String, fullname: String, password: String) throws(AdminFailure) -> (String, String) {
         do {
             let email = try AccountRules.email(email)
             let fullname = try AccountRules.fullname(fullname)
@@ -135,13 +111,13 @@ public struct AccountAdministration: Sendable {
         }
     }
 
-    /// Runs a store call, its errors as `Failure`s (`.accountNotFound` as `unknownEmail(email)`).
-    private func mapped<T>(_ email: String = "", _ body: () async throws -> T) async throws(Failure) -> T {
+    /// Runs a store call, its errors as `AdminFailure`s (`.accountNotFound` as `unknownEmail(email)`).
+    private func mapped<T>(_ email: String = "", _ body: () async throws -> T) async throws(AdminFailure) -> T {
         do {
             return try await body()
         } catch StoreError.accountNotFound {
             throw .unknownEmail(email)
-        } catch let error as Failure {
+        } catch let error as AdminFailure {
             throw error
         } catch {
             throw .unavailable("the database refused: \(error)")

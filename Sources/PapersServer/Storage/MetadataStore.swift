@@ -169,6 +169,19 @@ protocol MetadataStore: Sendable {
     /// Notes an answered request through a link: its time, and one more download when `download`.
     func recordShareAccess(id: String, download: Bool) async throws
 
+    // MARK: Integrity check (`papers admin check`)
+    /// A page of the content files and kept versions use, by hash, after `after`.
+    func contentInUse(after: String?, limit: Int) async throws -> [ContentInUse]
+    /// Up to `limit` files (current, in the trash, or a kept version) that use this content.
+    func contentUsers(sha256: String, limit: Int) async throws -> [ContentUser]
+    /// Those of `hashes` that have no row in `blobs` (nothing records the stored content).
+    func unrecorded(_ hashes: [String]) async throws -> [String]
+    /// Up to `limit` folders out of the trash whose size is not the total of their children's.
+    func sizeMismatches(limit: Int) async throws -> [SizeMismatch]
+    /// Sets each folder's size to the total of its children's, deepest first (a new version for
+    /// each changed one); returns how many changed.
+    func repairSizes() async throws -> Int
+
     // MARK: Content collection (`BlobCollector`)
     /// Takes or renews the lease `name` for `seconds`; false while another holder's is unexpired.
     func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool

@@ -39,7 +39,7 @@ func runAdministration(_ body: () async throws -> Void) async throws {
     try await runReportingFailures {
         do {
             try await body()
-        } catch let failure as AccountAdministration.Failure {
+        } catch let failure as AdminFailure {
             switch failure {
             case .unknownEmail: throw CLIFailure(.notFound, failure.description)
             case .emailTaken: throw CLIFailure(.conflict, failure.description)

@@ -17,7 +17,7 @@ struct AdminUsers: AsyncParsableCommand {
 }
 
 extension AdminStoreOptions {
-    /// The accounts of the database these options name. Throws `AccountAdministration.Failure`, `ValidationError`.
+    /// The accounts of the database these options name. Throws `AdminFailure`, `ValidationError`.
     func accounts() async throws -> AccountAdministration {
         try await AccountAdministration.open(try configuration(), logger: logger)
     }
