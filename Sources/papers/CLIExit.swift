@@ -13,6 +13,10 @@ enum CLIExit: Int32 {
     case server = 6
     case localIO = 7
 
+    /// `papers admin check` / `backup` / `restore`: problems remain (damaged or missing content). They
+    /// reach no server, so the client commands' 5 (no answer) never arises there.
+    static let problemsRemain = CLIExit.network
+
     /// The exit code for a client error: 404 → 2, 409 → 3, 401/403 → 4, no answer → 5, 400 → 1, other
     /// refusals and 5xx → 6, local files → 7.
     static func of(_ error: ClientError) -> CLIExit {

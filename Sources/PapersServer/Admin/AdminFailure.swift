@@ -10,6 +10,9 @@ public enum AdminFailure: Error, Equatable, CustomStringConvertible {
     case noDatabase(String)
     /// The database cannot be opened or does not answer.
     case unavailable(String)
+    /// A back-up could not be made whole (content its snapshot needs is not in the blob store), or
+    /// a back-up to restore is damaged.
+    case incomplete(String)
 
     public var description: String {
         switch self {
@@ -17,7 +20,7 @@ public enum AdminFailure: Error, Equatable, CustomStringConvertible {
         case .emailTaken(let email): return "an account with the e-mail address \(email) exists already"
         case .invalid(let message): return message
         case .noDatabase(let path): return "there is no Papers database at \(path) (give --data or --database of the server)"
-        case .unavailable(let detail): return detail
+        case .unavailable(let detail), .incomplete(let detail): return detail
         }
     }
 }

@@ -3,17 +3,29 @@ import GRDB
 
 extension SQLiteMetadataStore {
     func contentInUse(after: String?, limit: Int) async throws -> [ContentInUse] {
+        try reading { db in try Self.contentInUse(db, after: after, limit: limit) }
+    }
+
+    /// A page of the content files and kept versions use, by hash; also read from a back-up's
+    /// snapshot file (`Backup`).
+    static func contentInUse(_ db: Database, after: String?, limit: Int) throws -> [ContentInUse] {
         let after = after ?? ""
-        return try reading { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT sha256, MAX(size) FROM (
-                      SELECT sha256, size FROM nodes WHERE sha256 IS NOT NULL AND sha256 > ?
-                      UNION ALL SELECT sha256, size FROM versions WHERE sha256 > ?)
-                    GROUP BY sha256 ORDER BY sha256 LIMIT ?
-                    """, arguments: [after, after, limit]
-            ).map { ContentInUse(sha256: $0[0], size: $0[1]) }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sha256, MAX(size) FROM (
+                  SELECT sha256, size FROM nodes WHERE sha256 IS NOT NULL AND sha256 > ?
+                  UNION ALL SELECT sha256, size FROM versions WHERE sha256 > ?)
+                GROUP BY sha256 ORDER BY sha256 LIMIT ?
+                """, arguments: [after, after, limit]
+        ).map { ContentInUse(sha256: $0[0], size: $0[1]) }
+    }
+
+    /// Writes a consistent copy of the database to `path` (`VACUUM INTO`: one read transaction, so
+    /// the server's writes go on meanwhile; the copy is compact and in rollback-journal mode).
+    func snapshot(to path: String) async throws {
+        try await database.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM INTO ?", arguments: [path])
         }
     }
 

@@ -34,7 +34,7 @@ struct AdminCheck: AsyncParsableCommand {
             } else {
                 print(report)
             }
-            if report.problemsRemain { throw ExitCode(5) }
+            if report.problemsRemain { throw ExitCode(CLIExit.problemsRemain.rawValue) }
         }
     }
 

@@ -34,7 +34,8 @@ struct AdminStoreOptions: ParsableArguments {
 }
 
 /// Runs an admin command: a `Failure` becomes one line on stderr and its exit code (an unknown
-/// e-mail 2, a taken one 3, bad input or a missing database 1, a database that does not answer 6).
+/// e-mail 2, a taken one 3, bad input or a missing database 1, a back-up that cannot be made whole
+/// or restored intact 5, a database that does not answer 6).
 func runAdministration(_ body: () async throws -> Void) async throws {
     try await runReportingFailures {
         do {
@@ -45,6 +46,7 @@ func runAdministration(_ body: () async throws -> Void) async throws {
             case .emailTaken: throw CLIFailure(.conflict, failure.description)
             case .invalid, .noDatabase: throw CLIFailure(.usage, failure.description)
             case .unavailable: throw CLIFailure(.server, failure.description)
+            case .incomplete: throw CLIFailure(.problemsRemain, failure.description)
             }
         }
     }

@@ -1,21 +1,52 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresMetadataStore {
     /// `SQLiteMetadataStore.contentInUse`.
     func contentInUse(after: String?, limit: Int) async throws -> [ContentInUse] {
-        let after = after ?? ""
         let logger = self.logger
-        return try await withConnection { c in
-            try await Self.rows(
-                c,
-                """
-                SELECT sha256, MAX(size) FROM (
-                  SELECT sha256, size FROM nodes WHERE sha256 IS NOT NULL AND sha256 > \(after)
-                  UNION ALL SELECT sha256, size FROM versions WHERE sha256 > \(after)) used
-                GROUP BY sha256 ORDER BY sha256 COLLATE "C" LIMIT \(limit)
-                """, logger: logger
-            ).map { ContentInUse(sha256: try $0[0].decode(String.self), size: try $0[1].decode(Int64.self)) }
+        return try await withConnection { c in try await Self.contentInUse(c, after: after, limit: limit, logger: logger) }
+    }
+
+    static func contentInUse(_ c: PostgresConnection, after: String?, limit: Int, logger: Logger) async throws -> [ContentInUse] {
+        let after = after ?? ""
+        return try await rows(
+            c,
+            """
+            SELECT sha256, MAX(size) FROM (
+              SELECT sha256, size FROM nodes WHERE sha256 IS NOT NULL AND sha256 > \(after)
+              UNION ALL SELECT sha256, size FROM versions WHERE sha256 > \(after)) used
+            GROUP BY sha256 ORDER BY sha256 COLLATE "C" LIMIT \(limit)
+            """, logger: logger
+        ).map { ContentInUse(sha256: try $0[0].decode(String.self), size: try $0[1].decode(Int64.self)) }
+    }
+
+    /// Runs `body` in a REPEATABLE READ transaction whose snapshot is exported: `body` gets the
+    /// snapshot's name (for `pg_dump --snapshot`, which then dumps exactly this state) and a reader
+    /// of the content in use as of the same snapshot. No operation timeout: a back-up takes as long
+    /// as it takes, and the transaction must stay open until the dump has started.
+    /// - Throws: `StoreError.unavailable` when PostgreSQL does not answer; `body`'s errors.
+    func withExportedSnapshot<T: Sendable>(
+        _ body: @escaping @Sendable (_ snapshot: String, _ contentInUse: @escaping @Sendable (String?, Int) async throws -> [ContentInUse])
+            async throws -> T
+    ) async throws -> T {
+        let logger = self.logger
+        do {
+            return try await pools.client.withConnection { c in
+                try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    let snapshot = try await Self.rows(c, "SELECT pg_export_snapshot()", logger: logger)[0][0].decode(String.self)
+                    let value = try await body(snapshot) { after, limit in try await Self.contentInUse(c, after: after, limit: limit, logger: logger) }
+                    try await c.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    _ = try? await c.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch let error as PSQLError {
+            throw Self.mapped(error)
         }
     }
 
