@@ -26,6 +26,8 @@ public struct AppDependencies: Sendable {
     let revocations: RevocationFeed
     /// tus uploads waiting for their bytes in `DATA/uploads/`, and their expiry.
     let resumableUploads: ResumableUploads
+    /// `--metrics`' registry; `nil` without it.
+    let metrics: ServerMetrics?
 
     /// Assembles the server over stores that are open: clears what stopped processes left in
     /// `tmp/`, runs the store's start-up housekeeping, and loads or creates the signing key.
@@ -45,6 +47,7 @@ public struct AppDependencies: Sendable {
         decoyHash = hasher.hash(UUID().uuidString)
         collector = BlobCollector(store: store, blobs: blobs, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
         revocations = RevocationFeed(store: store, logger: logger)
+        metrics = configuration.metrics || configuration.metricsListen != nil ? ServerMetrics.shared : nil
         resumableUploads = ResumableUploads(
             store: try ResumableUploadStore(directory: configuration.dataDirectory + "/uploads"), files: files,
             expiry: configuration.uploadExpiry, sweepInterval: min(configuration.gcInterval, 60), now: store.now, logger: logger)
@@ -141,8 +144,15 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     // Middleware applies to routes added after it; the first added is the outermost, so the log
     // sees every answer, errors included. The route table is filled in once the routes exist.
     let table = RouteTable()
-    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: RequestLogMiddleware(logger: logger, structured: dependencies.configuration.logFormat == .json))
+    if dependencies.metrics != nil {
+        // Outside the error mapping: it counts every answer with the status the client got.
+        router.add(middleware: MetricsMiddleware())
+    }
     router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
+    if let metrics = dependencies.metrics, dependencies.configuration.metricsListen == nil {
+        router.get("metrics") { _, _ in metricsResponse(metrics, dependencies) }
+    }
     let auth = AuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, accounts: AccountStates(store: dependencies.store, now: dependencies.now))
     router.get("health") { _, context in
         var status = HealthStatus(status: "ok", version: PapersVersion.string, database: dependencies.store.kind, blobs: dependencies.blobs.kind)
@@ -202,11 +212,32 @@ public func buildApplication(
                         ReceiveBufferHandler(), MalformedRequestHandler(logger: logger), ExpectContinueHandler(maxUpload: maxUpload),
                     ],
                     idleTimeout: idleTimeout))
-            return MeteredHTTP1Channel(http1: http1)
+            return MeteredHTTP1Channel(http1: http1, metrics: dependencies.metrics)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] as [any Service],
+        services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] + metricsServer(dependencies, logger: logger),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
+}
+
+/// `/metrics` in Prometheus' text format.
+func metricsResponse(_ metrics: ServerMetrics, _ dependencies: AppDependencies) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition(dependencies))))
+}
+
+/// With `--metrics-listen`, a second server on that address with `/metrics` only (the main one then
+/// has none), so the figures need not be public.
+func metricsServer(_ dependencies: AppDependencies, logger: Logger) -> [any Service] {
+    guard let metrics = dependencies.metrics, let address = dependencies.configuration.metricsListen else { return [] }
+    let router = Router()
+    router.get("metrics") { _, _ in metricsResponse(metrics, dependencies) }
+    return [
+        Application(
+            router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { channel in logger.notice("metrics on http://\(address.host):\(channel.localAddress?.port ?? address.port)/metrics") },
+            logger: logger)
+    ]
 }

@@ -77,6 +77,17 @@ struct Serve: AsyncParsableCommand {
         help: "open: anyone may register; closed: accounts come from `papers admin users add` (PAPERS_REGISTRATION). Default open only on a loopback address.")
     var registration: String?
 
+    @Flag(help: "Serve Prometheus metrics at GET /metrics, without a token (PAPERS_METRICS=1).")
+    var metrics = false
+
+    @Option(
+        name: .customLong("metrics-listen"),
+        help: "Serve /metrics on this HOST:PORT instead of the main address, so it need not be public; implies --metrics (PAPERS_METRICS_LISTEN).")
+    var metricsListen: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line, for log shippers (PAPERS_LOG_FORMAT). Default text.")
+    var logFormat: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (PAPERS_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -143,6 +154,16 @@ struct Serve: AsyncParsableCommand {
         }) {
             configuration.registration = mode
         }
+        if metrics || ["1", "true", "yes", "on"].contains(environment["PAPERS_METRICS"]?.lowercased() ?? "") { configuration.metrics = true }
+        if let address = try parsed(metricsListen, "PAPERS_METRICS_LISTEN", "metrics-listen", like: "127.0.0.1:9090 or [::1]:9090", {
+            ServerConfiguration.ListenAddress($0)
+        }) {
+            configuration.metrics = true
+            configuration.metricsListen = address
+        }
+        if let format = try parsed(logFormat, "PAPERS_LOG_FORMAT", "log-format", like: "text or json", { ServerConfiguration.LogFormat(rawValue: $0.lowercased()) }) {
+            configuration.logFormat = format
+        }
         if let text = value(logLevel, "PAPERS_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("unknown log level \(text)") }
             configuration.logLevel = level
@@ -155,6 +176,14 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try resolvedConfiguration()
+        if configuration.logFormat == .json {
+            let level = configuration.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
         var logger = Logger(label: "papers")
         logger.logLevel = configuration.logLevel
         let dependencies: AppDependencies
@@ -168,8 +197,9 @@ struct Serve: AsyncParsableCommand {
         let startupLogger = logger
         let backends = dependencies.backends
         let registration = configuration.registrationIsOpen ? "open" : "closed"
+        let metrics = configuration.metricsListen.map { " metrics=\($0.host):\($0.port)" } ?? (configuration.metrics ? " metrics=/metrics" : "")
         let app = buildApplication(dependencies, logger: logger) { port in
-            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends) registration=\(registration)")
+            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends) registration=\(registration)\(metrics)")
         }
         try await app.runService()
     }

@@ -260,7 +260,7 @@ def test_schemathesis_against_the_spec(tmp_path_factory):
         f"schemathesis {schemathesis.__version__} is installed; this test is pinned to {SCHEMATHESIS_VERSION} "
         f"(python3 -m pip install schemathesis=={SCHEMATHESIS_VERSION}) so that its seed gives the same run")
 
-    srv = start_server(tmp_path_factory, "schemathesis")
+    srv = start_server(tmp_path_factory, "schemathesis", extra_args=["--metrics"])
     try:
         work = srv.data_dir.parent
         hooks_path = work / "schemathesis_hooks.py"

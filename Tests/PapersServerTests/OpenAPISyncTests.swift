@@ -45,6 +45,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var configuration = ServerConfiguration(dataDirectory: dir)
         configuration.passwordRounds = 1000
+        configuration.metrics = true  // /metrics exists only then; it is in the spec
         let dependencies = try await AppDependencies.open(configuration, logger: Logger(label: "test"))
         let router = buildRouter(dependencies, logger: Logger(label: "test"))
         // WebDAV's methods are not OpenAPI's; /dav/ is documented in docs/webdav.md (checked below).

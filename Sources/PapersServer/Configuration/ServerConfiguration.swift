@@ -48,6 +48,33 @@ public struct ServerConfiguration: Sendable {
     /// Earlier versions kept of each file's content; 0 keeps none.
     public var keepVersions: Int = Retention.defaultKeepVersions
     public var passwordRounds: Int = 600_000
+    /// Whether `GET /metrics` serves Prometheus text (`--metrics`).
+    public var metrics = false
+    /// Where `/metrics` is served instead of the main address (`--metrics-listen`; implies `metrics`).
+    public var metricsListen: ListenAddress?
+
+    /// A host and a port to listen on.
+    public struct ListenAddress: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `HOST:PORT` or `[IPv6]:PORT`; `nil` for anything else.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                return nil
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty, !host.contains(" ") else { return nil }
+            self.init(host: host, port: port)
+        }
+    }
+
     /// Whether anyone may register (`--registration`); `nil`: open only on a loopback address.
     public var registration: Registration?
 
@@ -74,6 +101,15 @@ public struct ServerConfiguration: Sendable {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
     public var logLevel: Logger.Level = .info
+    /// `--log-format`.
+    public var logFormat: LogFormat = .text
+
+    public enum LogFormat: String, Sendable {
+        /// swift-log's lines: `2026-12-04T10:00:00+0000 info papers: ...`.
+        case text
+        /// `JSONLogHandler`'s objects.
+        case json
+    }
 
     /// `trashDays` and `keepVersions` as the stores take them.
     var retention: Retention { Retention(trashDays: trashDays, keepVersions: keepVersions) }

@@ -21,6 +21,8 @@ final class ResumableUploads: Service, Sendable {
     let sweepInterval: TimeInterval
     let now: @Sendable () -> Date
     let logger: Logger
+    /// `PATCH` bodies being appended now (`/metrics`' uploads in flight).
+    let appending = ActivityCounter()
     private let hashes = Mutex<[String: RunningHash]>([:])
     /// The append running in this process for each upload, to be asked to stop by a newer PATCH.
     private let holders = Mutex<[String: AppendHolder]>([:])
@@ -124,6 +126,8 @@ final class ResumableUploads: Service, Sendable {
         let append = try await openForAppend(upload)
         guard append.start == offset else { throw ResumableUploadError.wrongOffset(expected: append.start) }
         let holder = AppendHolder()
+        appending.enter()
+        defer { appending.leave() }
         holders.withLock { $0[id] = holder }
         defer { holders.withLock { if $0[id] === holder { $0[id] = nil } } }
         let before = hashes.withLock { $0.removeValue(forKey: id) }.flatMap { $0.offset == offset ? $0 : nil }

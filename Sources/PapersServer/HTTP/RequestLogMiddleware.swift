@@ -9,10 +9,13 @@ extension HTTPField.Name {
 }
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane, else a new one), returns it
-/// on the response, and logs one line per request: method, path, status, bytes, duration, id.
+/// on the response, and logs one line per request: method, path, status, bytes, duration, id. With
+/// `structured` (`--log-format json`) the same figures also go as metadata, fields of their own for
+/// a log shipper.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let logger: Logger
+    var structured = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -29,9 +32,16 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[.requestId] = context.requestId
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let length = response.headers[.contentLength] ?? "-"
+        let metadata: Logger.Metadata? =
+            structured
+            ? [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)", "bytes": "\(length)",
+                "duration_ms": "\(String(format: "%.1f", ms))", "request_id": "\(context.requestId)",
+            ] : nil
         logger.info(
-            "\(request.method) \(request.uri.path) \(response.status.code) \(response.headers[.contentLength] ?? "-") \(String(format: "%.1f", ms))ms id=\(context.requestId)"
-        )
+            "\(request.method) \(request.uri.path) \(response.status.code) \(length) \(String(format: "%.1f", ms))ms id=\(context.requestId)",
+            metadata: metadata)
         return response
     }
 

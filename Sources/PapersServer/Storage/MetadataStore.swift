@@ -20,6 +20,10 @@ protocol MetadataStore: Sendable {
     var now: @Sendable () -> Date { get }
     /// How long deleted items and replaced content are kept.
     var retention: Retention { get }
+    /// Operations using a connection now, and since the start (`/metrics`' database pool use).
+    var activity: ActivityCounter { get }
+    /// How many connections the store keeps (its pool's size).
+    var connections: Int { get }
 
     // MARK: Accounts
     /// Creates an account and its root folder. Throws `.emailTaken`.

@@ -10,7 +10,7 @@ extension SQLiteMetadataStore {
         let rootId = RandomID.uuid()
         let now = nowMs
         do {
-            return try await database.write { db in
+            return try await writing { db in
                 try db.execute(
                     sql: """
                         INSERT INTO users (id, email, fullname, password_hash, created_ms, modified_ms, quota_bytes)
@@ -49,7 +49,7 @@ extension SQLiteMetadataStore {
     /// Replaces a password hash (used to upgrade old hashes at login).
     func updatePasswordHash(userId: String, hash: String) async throws {
         let now = nowMs
-        try await database.write { db in
+        try await writing { db in
             try db.execute(
                 sql: "UPDATE users SET password_hash = ?, modified_ms = ? WHERE id = ?", arguments: [hash, now, userId])
         }
@@ -99,7 +99,7 @@ extension SQLiteMetadataStore {
     /// Records that a token may no longer be used, until it expires anyway.
     func revokeToken(id: String, expiresAt: Date) async throws {
         let expires = Timestamp.milliseconds(expiresAt)
-        try await database.write { db in
+        try await writing { db in
             try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_ms) VALUES (?, ?)", arguments: [id, expires])
         }
         let nowMs = self.nowMs
@@ -133,7 +133,7 @@ extension SQLiteMetadataStore {
     func recordLoginFailure(keys: [String], at: Date, forgetBefore: Date) async throws {
         let at = Timestamp.milliseconds(at)
         let cutoff = Timestamp.milliseconds(forgetBefore)
-        try await database.write { db in
+        try await writing { db in
             for key in keys {
                 try db.execute(sql: "INSERT INTO login_failures (key, at_ms) VALUES (?, ?)", arguments: [key, at])
                 try db.execute(sql: "DELETE FROM login_failures WHERE key = ? AND at_ms < ?", arguments: [key, cutoff])
@@ -143,7 +143,7 @@ extension SQLiteMetadataStore {
 
     /// Forgets the failures under `key` (after a successful login).
     func clearLoginFailures(key: String) async throws {
-        try await database.write { db in
+        try await writing { db in
             try db.execute(sql: "DELETE FROM login_failures WHERE key = ?", arguments: [key])
         }
     }

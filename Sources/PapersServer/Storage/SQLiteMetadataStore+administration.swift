@@ -40,7 +40,7 @@ extension SQLiteMetadataStore {
 
     func deleteUser(email: String) async throws {
         let now = nowMs
-        try await database.write { db in
+        try await writing { db in
             guard let id = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ?", arguments: [email]) else {
                 throw StoreError.accountNotFound
             }
@@ -62,7 +62,7 @@ extension SQLiteMetadataStore {
     private func updateAccount(email: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?]) async throws {
         let now = nowMs
         let arguments = StatementArguments(values + [now, email])
-        let changed = try await database.write { db in
+        let changed = try await writing { db in
             try db.execute(sql: "UPDATE users SET \(assignments), modified_ms = ? WHERE email = ?", arguments: arguments)
             return db.changesCount
         }

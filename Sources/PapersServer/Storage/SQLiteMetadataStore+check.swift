@@ -69,7 +69,7 @@ extension SQLiteMetadataStore {
     }
 
     func repairSizes() async throws -> Int {
-        try await database.write { db in
+        try await writing { db in
             // Each pass fixes the folders whose children are right; a wrong folder deeper down makes
             // its parent wrong only once it is fixed, so passes repeat until one changes nothing.
             var changed = 0

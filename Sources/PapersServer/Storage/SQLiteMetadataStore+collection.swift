@@ -15,7 +15,7 @@ extension SQLiteMetadataStore {
     func acquireLease(_ name: String, holder: String, seconds: TimeInterval) async throws -> Bool {
         let now = nowMs
         let expires = now + Int64(seconds * 1000)
-        return try await database.write { db in
+        return try await writing { db in
             try db.execute(
                 sql: """
                     INSERT INTO leases (name, holder, expires_ms) VALUES (?, ?, ?)
@@ -31,7 +31,7 @@ extension SQLiteMetadataStore {
         let now = nowMs
         let cutoffMs = Timestamp.milliseconds(cutoff)
         let abandonedMs = Timestamp.milliseconds(abandonedBefore)
-        return try await database.write { db in
+        return try await writing { db in
             try String.fetchAll(
                 db,
                 sql: """
@@ -51,7 +51,7 @@ extension SQLiteMetadataStore {
         let now = nowMs
         var claimed: [String] = []
         for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
-            claimed += try await database.write { db in
+            claimed += try await writing { db in
                 try chunk.filter { hash in
                     try db.cachedStatement(
                         sql: """
@@ -68,7 +68,7 @@ extension SQLiteMetadataStore {
 
     func forgetRemoved(_ hashes: [String]) async throws {
         guard !hashes.isEmpty else { return }
-        try await database.write { db in
+        try await writing { db in
             for hash in hashes {
                 try db.cachedStatement(sql: "DELETE FROM blobs WHERE sha256 = ? AND deleting_ms IS NOT NULL").execute(arguments: [hash])
             }

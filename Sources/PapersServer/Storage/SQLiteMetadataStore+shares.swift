@@ -19,7 +19,7 @@ extension SQLiteMetadataStore {
     func createShare(ownerId: String, nodeId: String, tokenHash: String, expiresMs: Int64?, passwordHash: String?) async throws -> ShareRecord {
         let id = RandomID.uuid()
         let now = nowMs
-        return try await database.write { db in
+        return try await writing { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT name, is_folder FROM nodes WHERE id = ? AND owner_id = ? AND parent_id IS NOT NULL AND trash_id IS NULL",
@@ -51,7 +51,7 @@ extension SQLiteMetadataStore {
     }
 
     func deleteShare(ownerId: String, id: String) async throws {
-        let deleted = try await database.write { db in
+        let deleted = try await writing { db in
             try db.execute(sql: "DELETE FROM shares WHERE id = ? AND owner_id = ?", arguments: [id, ownerId])
             return db.changesCount
         }
@@ -73,7 +73,7 @@ extension SQLiteMetadataStore {
 
     func recordShareAccess(id: String, download: Bool) async throws {
         let now = nowMs
-        try await database.write { db in
+        try await writing { db in
             try db.execute(
                 sql: "UPDATE shares SET last_access_ms = ?, downloads = downloads + ? WHERE id = ?", arguments: [now, download ? 1 : 0, id])
         }

@@ -8,7 +8,7 @@ extension SQLiteMetadataStore {
 
     func createAppPassword(userId: String, name: String, secretHash: String) async throws -> AppPasswordRecord {
         let record = AppPasswordRecord(id: RandomID.uuid(), userId: userId, name: name, createdMs: nowMs)
-        try await database.write { db in
+        try await writing { db in
             try db.execute(
                 sql: "INSERT INTO app_passwords (id, user_id, name, secret_hash, created_ms) VALUES (?, ?, ?, ?, ?)",
                 arguments: [record.id, userId, name, secretHash, record.createdMs])
@@ -26,7 +26,7 @@ extension SQLiteMetadataStore {
     }
 
     func deleteAppPassword(userId: String, id: String) async throws {
-        let deleted = try await database.write { db in
+        let deleted = try await writing { db in
             try db.execute(sql: "DELETE FROM app_passwords WHERE id = ? AND user_id = ?", arguments: [id, userId])
             return db.changesCount
         }
@@ -102,7 +102,7 @@ extension SQLiteMetadataStore {
     }
 
     func patchDeadProperties(ownerId: String, nodeId: String, set: [DeadProperty], remove: [PropertyName]) async throws {
-        try await database.write { db in
+        try await writing { db in
             guard
                 try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM nodes WHERE id = ? AND owner_id = ? AND trash_id IS NULL", arguments: [nodeId, ownerId]) != nil
@@ -132,7 +132,7 @@ extension SQLiteMetadataStore {
 
     func createLock(_ lock: LockRecord, conflicts: @escaping @Sendable ([LockRecord]) -> Bool) async throws {
         let now = nowMs
-        try await database.write { db in
+        try await writing { db in
             try db.execute(sql: "DELETE FROM locks WHERE owner_id = ? AND expires_ms <= ?", arguments: [lock.ownerId, now])
             let held = try Row.fetchAll(db, sql: "SELECT \(Self.lockColumns) FROM locks WHERE owner_id = ?", arguments: [lock.ownerId])
                 .map(Self.lock)
@@ -151,7 +151,7 @@ extension SQLiteMetadataStore {
 
     func refreshLock(ownerId: String, token: String, timeoutSeconds: Int64) async throws -> LockRecord? {
         let now = nowMs
-        return try await database.write { db in
+        return try await writing { db in
             try db.execute(
                 sql: "UPDATE locks SET timeout_s = ?, expires_ms = ? WHERE token = ? AND owner_id = ? AND expires_ms > ?",
                 arguments: [timeoutSeconds, now + timeoutSeconds * 1000, token, ownerId, now])
@@ -164,7 +164,7 @@ extension SQLiteMetadataStore {
 
     @discardableResult func deleteLocks(ownerId: String, tokens: [String]) async throws -> Int {
         guard !tokens.isEmpty else { return 0 }
-        return try await database.write { db in
+        return try await writing { db in
             var deleted = 0
             for token in tokens {
                 try db.execute(sql: "DELETE FROM locks WHERE token = ? AND owner_id = ?", arguments: [token, ownerId])

@@ -22,6 +22,10 @@ final class SQLiteMetadataStore: Sendable {
     let revoked = Mutex<[String: Int64]>([:])
     /// The highest `revoked_tokens` rowid already mirrored.
     let revokedUpTo = Mutex<Int64>(0)
+    /// Reads and writes in progress (`/metrics`).
+    let activity = ActivityCounter()
+    /// The connections: one per reader and the writer.
+    let connections: Int
 
     /// The connection settings of every database the store opens (also for tests' in-memory ones).
     static var configuration: Configuration {
@@ -49,14 +53,17 @@ final class SQLiteMetadataStore: Sendable {
         // `prepareDatabase`: GRDB switches a pool to WAL after that hook and sets NORMAL as it does
         // (which syncs only at checkpoints: a power cut could lose answered commits).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try self.init(writer: pool, retention: retention, now: now)
+        try self.init(writer: pool, retention: retention, now: now, connections: max(1, readers) + 1)
     }
 
     /// A store over any GRDB writer (tests use an in-memory `DatabaseQueue`), migrated with the same
     /// migrator as the file.
     /// - Throws: GRDB's `DatabaseError` when it cannot be migrated.
-    init(writer: any DatabaseWriter, retention: Retention = Retention(), now: @escaping @Sendable () -> Date = Date.init) throws {
+    init(
+        writer: any DatabaseWriter, retention: Retention = Retention(), now: @escaping @Sendable () -> Date = Date.init, connections: Int = 1
+    ) throws {
         database = writer
+        self.connections = connections
         self.retention = retention
         uploads = CommitQueue(database: database, now: now)
         self.now = now
@@ -274,7 +281,7 @@ final class SQLiteMetadataStore: Sendable {
     /// Start-up housekeeping: expired revocations go.
     func recover() async throws {
         let now = nowMs
-        try await database.write { db in
+        try await writing { db in
             try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_ms < ?", arguments: [now])
         }
     }
@@ -291,21 +298,32 @@ extension SQLiteMetadataStore {
     /// back: measured, the hops (context switches) were the largest cost of a metadata request.
     /// Writes stay async: they may wait for the writer.
     func reading<T>(_ body: (Database) throws -> T) throws -> T {
-        try database.read(body)
+        activity.enter()
+        defer { activity.leave() }
+        return try database.read(body)
     }
 
     /// Like `reading`, for a body that runs one statement: SQLite gives a single statement a
     /// consistent snapshot by itself, so GRDB's BEGIN/COMMIT around it (a tenth of a metadata
     /// request, measured) is left out.
     func readingOneStatement<T>(_ body: (Database) throws -> T) throws -> T {
-        try database.unsafeRead(body)
+        activity.enter()
+        defer { activity.leave() }
+        return try database.unsafeRead(body)
+    }
+
+    /// Runs a write transaction on GRDB's single writer (counted in `activity`).
+    func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        activity.enter()
+        defer { activity.leave() }
+        return try await database.write(body)
     }
 
     /// Runs a write transaction. Hashes the body adds to `effects.touched` (content it stopped using)
     /// are marked unreferenced in the same transaction when no node uses them any more.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, inout WriteEffects) throws -> T) async throws -> T {
         let now = nowMs
-        return try await database.write { db in
+        return try await writing { db in
             var effects = WriteEffects()
             let result = try body(db, &effects)
             try Self.markUnreferenced(db, effects.touched, now: now)

@@ -23,14 +23,20 @@ final class StagedBlob {
     /// Bytes whose write-back to the disk has been started.
     private var writtenBack: Int64 = 0
 
-    init(fd: Int32, path: String, limit: UploadLimit, freeSpace: FreeSpaceFloor?) {
+    /// Counts this upload while it lives (`/metrics`' uploads in flight).
+    private let inFlight: ActivityCounter?
+
+    init(fd: Int32, path: String, limit: UploadLimit, freeSpace: FreeSpaceFloor?, inFlight: ActivityCounter? = nil) {
         self.fd = fd
         self.path = path
         self.limit = limit
         self.freeSpace = freeSpace
+        self.inFlight = inFlight
+        inFlight?.enter()
     }
 
     deinit {
+        inFlight?.leave()
         if fd >= 0 {
             close(fd)
             unlink(path)

@@ -12,6 +12,8 @@ import PapersCore
 /// process's start-up (several servers may share one data directory) can tell a live process's
 /// uploads from a dead one's and clears only the latter.
 final class StagingArea: Sendable {
+    /// Uploads streaming into `tmp/` now (`/metrics`); tus appends count in `ResumableUploads`.
+    let uploads = ActivityCounter()
     /// `DATA/tmp`.
     let root: String
     /// This process's own folder, `tmp/<instance>/`.
@@ -63,7 +65,7 @@ final class StagingArea: Sendable {
         let path = "\(directory)/upload-\(RandomID.uuid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .disk("open", path) }
-        return StagedBlob(fd: fd, path: path, limit: limit, freeSpace: expectedLength == nil ? freeSpace : nil)
+        return StagedBlob(fd: fd, path: path, limit: limit, freeSpace: expectedLength == nil ? freeSpace : nil, inFlight: uploads)
     }
 
     /// Removes an upload's staging copy once it is settled. Off the event loop: on a file system

@@ -32,6 +32,11 @@ final class PostgresMetadataStore: MetadataStore {
     let revoked = Mutex<[String: Int64]>([:])
     /// The `revoked_ms` up to which revocations have been read (`followRevocations`).
     let revokedUpTo = Mutex<Int64>(0)
+    /// Operations holding a connection (`/metrics`).
+    let activity = ActivityCounter()
+    /// The pool's connections, over all event loops.
+    static let poolSize = 16
+    var connections: Int { Self.poolSize }
     /// New files commit in groups (`createFile`).
     var uploads: PostgresCommitQueue { uploadQueue.withLock { queue in
         if let queue { return queue }
@@ -57,7 +62,7 @@ final class PostgresMetadataStore: MetadataStore {
         // The pool logs every failed reconnection attempt; the requests' 503s and /health say it once.
         var quiet = logger
         quiet.logLevel = .critical
-        pools = PostgresLoopPools(configuration: configuration, group: .singleton, totalConnections: 16, logger: quiet)
+        pools = PostgresLoopPools(configuration: configuration, group: .singleton, totalConnections: Self.poolSize, logger: quiet)
         let pools = self.pools
         running = Task { await pools.run() }
         self.logger = logger
@@ -85,7 +90,12 @@ final class PostgresMetadataStore: MetadataStore {
         let client = pools.client
         let timeout = operationTimeout
         let expired = Mutex(false)
-        let operation = Task { try await client.withConnection(body) }
+        let activity = self.activity
+        let operation = Task {
+            activity.enter()
+            defer { activity.leave() }
+            return try await client.withConnection(body)
+        }
         // On this thread's own loop: a timer on another would wake that thread twice per operation.
         let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout / .milliseconds(1)))) {
