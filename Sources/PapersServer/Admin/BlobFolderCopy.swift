@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import PapersCore
 
 /// Copies content from a blob store into a folder laid out as `DiskBlobStore`'s (`ab/cd/<sha256>`),
 /// hashing it on the way: what arrives is what its address says, or the copy is refused. Each file
@@ -27,14 +28,21 @@ struct BlobFolderCopy: Sendable {
     func copy(_ sha256: String, size: Int64, from source: any BlobStore) async throws {
         let target = path(for: sha256)
         if FileManager.default.fileExists(atPath: target) { return }
+        try await Self.copy(sha256, size: size, from: source, to: target)
+    }
+
+    /// Writes `size` bytes of `sha256` from `source` to the file `target` (its folder made when
+    /// missing), through a hidden temporary name beside it, hashed, flushed and renamed over it.
+    /// - Throws: as `copy(_:size:from:)`.
+    static func copy(_ sha256: String, size: Int64, from source: any BlobStore, to target: String) async throws {
         let directory = (target as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw Failure.write("cannot create \(directory): \(error)")
         }
-        let temporary = target + ".partial"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let temporary = "\(directory)/.papers-\(RandomID.uuid()).partial"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.write("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         var kept = false
         defer {
@@ -48,7 +56,7 @@ struct BlobFolderCopy: Sendable {
             while offset < size {
                 let chunk = try await reader.read(at: offset, end: size)
                 chunk.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-                try Self.write(fd, chunk, to: temporary)
+                try write(fd, chunk, to: temporary)
                 offset += Int64(chunk.readableBytes)
                 reader.recycle(chunk)
             }

@@ -8,7 +8,7 @@ import PapersServer
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Operator tasks on a server's data (run them where the data is).",
-        subcommands: [AdminUsers.self, AdminCheck.self, AdminBackup.self, AdminRestore.self, AdminMigrate.self])
+        subcommands: [AdminUsers.self, AdminCheck.self, AdminBackup.self, AdminRestore.self, AdminExport.self, AdminMigrate.self])
 }
 
 /// `papers admin migrate --to postgres://...`: moves a data directory's SQLite metadata into PostgreSQL.
