@@ -69,6 +69,7 @@ struct CurlTransfer {
         papers_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout)
         papers_curl_set_string(handle, CURLOPT_USERAGENT, "papers/0.1")
         papers_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+        if let caFile = TLSTrust.caFile { papers_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
 
         var list: UnsafeMutablePointer<curl_slist>?
         var allHeaders = headers

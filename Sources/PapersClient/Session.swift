@@ -13,8 +13,13 @@ public struct Session: Codable, Sendable, Equatable {
     /// Only such a session follows the bundled server to its new port; any other is never
     /// pointed at another server.
     public var bundledData: String?
+    /// The PEM file of certificate authorities the session trusts for its `https://` server (`--ca-file`).
+    public var caFile: String?
 
-    public init(server: String, email: String, token: String, userId: String, expiresAt: String, bundledData: String? = nil) {
+    public init(
+        server: String, email: String, token: String, userId: String, expiresAt: String, bundledData: String? = nil, caFile: String? = nil
+    ) {
+        self.caFile = caFile
         self.server = server
         self.email = email
         self.token = token
@@ -28,6 +33,7 @@ public struct Session: Codable, Sendable, Equatable {
         case userId = "user_id"
         case expiresAt = "expires_at"
         case bundledData = "bundled_data"
+        case caFile = "ca_file"
     }
 
     public var credentials: Credentials { Credentials(token: token, userId: userId) }

@@ -28,6 +28,8 @@ public struct AppDependencies: Sendable {
     let resumableUploads: ResumableUploads
     /// `--metrics`' registry; `nil` without it.
     let metrics: ServerMetrics?
+    /// `--tls-cert`'s context, reloaded on SIGHUP; `nil`: plain HTTP.
+    let tls: TLSCertificates?
 
     /// Assembles the server over stores that are open: clears what stopped processes left in
     /// `tmp/`, runs the store's start-up housekeeping, and loads or creates the signing key.
@@ -48,6 +50,11 @@ public struct AppDependencies: Sendable {
         collector = BlobCollector(store: store, blobs: blobs, grace: configuration.gcGrace, interval: configuration.gcInterval, logger: logger)
         revocations = RevocationFeed(store: store, logger: logger)
         metrics = configuration.metrics || configuration.metricsListen != nil ? ServerMetrics.shared : nil
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            tls = try TLSCertificates(certificate: certificate, key: key)
+        } else {
+            tls = nil
+        }
         resumableUploads = ResumableUploads(
             store: try ResumableUploadStore(directory: configuration.dataDirectory + "/uploads"), files: files,
             expiry: configuration.uploadExpiry, sweepInterval: min(configuration.gcInterval, 60), now: store.now, logger: logger)
@@ -134,6 +141,7 @@ extension AppDependencies {
             default: return "cannot open the database \(PostgresURL.redacted(url)): \(String(reflecting: error))"
             }
         }
+        if let error = error as? TLSCertificates.Failure { return error.description }
         return "cannot open the data directory \(configuration.dataDirectory): \(error)"
     }
 }
@@ -212,10 +220,11 @@ public func buildApplication(
                         ReceiveBufferHandler(), MalformedRequestHandler(logger: logger), ExpectContinueHandler(maxUpload: maxUpload),
                     ],
                     idleTimeout: idleTimeout))
-            return MeteredHTTP1Channel(http1: http1, metrics: dependencies.metrics)
+            return MeteredHTTP1Channel(http1: http1, metrics: dependencies.metrics, tls: dependencies.tls)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] + metricsServer(dependencies, logger: logger),
+        services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] + metricsServer(dependencies, logger: logger)
+            + (dependencies.tls.map { [TLSReloader(certificates: $0, logger: logger)] } ?? []),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PapersClient
 import PapersCore
 import PapersServer
 
@@ -23,6 +24,9 @@ struct Papers: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             if command is Serve { EventLoopExecutor.install() }
+            // The CAs an https:// server is checked against: PAPERS_CA_FILE, else the session's --ca-file.
+            let caFile = ProcessInfo.processInfo.environment["PAPERS_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            TLSTrust.use(caFile: caFile ?? SessionStore.standard().load()?.caFile)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -77,6 +77,12 @@ struct Serve: AsyncParsableCommand {
         help: "open: anyone may register; closed: accounts come from `papers admin users add` (PAPERS_REGISTRATION). Default open only on a loopback address.")
     var registration: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate chain (PAPERS_TLS_CERT); reloaded on SIGHUP. Needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert (PAPERS_TLS_KEY).")
+    var tlsKey: String?
+
     @Flag(help: "Serve Prometheus metrics at GET /metrics, without a token (PAPERS_METRICS=1).")
     var metrics = false
 
@@ -154,6 +160,11 @@ struct Serve: AsyncParsableCommand {
         }) {
             configuration.registration = mode
         }
+        let certificate = value(tlsCert, "PAPERS_TLS_CERT")
+        let key = value(tlsKey, "PAPERS_TLS_KEY")
+        guard (certificate == nil) == (key == nil) else { throw ValidationError("--tls-cert and --tls-key go together: give both or neither") }
+        configuration.tlsCertificate = certificate.map { ($0 as NSString).expandingTildeInPath }
+        configuration.tlsKey = key.map { ($0 as NSString).expandingTildeInPath }
         if metrics || ["1", "true", "yes", "on"].contains(environment["PAPERS_METRICS"]?.lowercased() ?? "") { configuration.metrics = true }
         if let address = try parsed(metricsListen, "PAPERS_METRICS_LISTEN", "metrics-listen", like: "127.0.0.1:9090 or [::1]:9090", {
             ServerConfiguration.ListenAddress($0)
@@ -197,9 +208,10 @@ struct Serve: AsyncParsableCommand {
         let startupLogger = logger
         let backends = dependencies.backends
         let registration = configuration.registrationIsOpen ? "open" : "closed"
+        let scheme = configuration.tlsCertificate == nil ? "http" : "https"
         let metrics = configuration.metricsListen.map { " metrics=\($0.host):\($0.port)" } ?? (configuration.metrics ? " metrics=/metrics" : "")
         let app = buildApplication(dependencies, logger: logger) { port in
-            startupLogger.notice("papers serve listening on http://\(host):\(port) data=\(configuration.dataDirectory) \(backends) registration=\(registration)\(metrics)")
+            startupLogger.notice("papers serve listening on \(scheme)://\(host):\(port) data=\(configuration.dataDirectory) \(backends) registration=\(registration)\(metrics)")
         }
         try await app.runService()
     }

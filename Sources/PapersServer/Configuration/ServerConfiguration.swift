@@ -48,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     /// Earlier versions kept of each file's content; 0 keeps none.
     public var keepVersions: Int = Retention.defaultKeepVersions
     public var passwordRounds: Int = 600_000
+    /// `--tls-cert` and `--tls-key`: PEM files of the certificate chain and its key; both or neither.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+
     /// Whether `GET /metrics` serves Prometheus text (`--metrics`).
     public var metrics = false
     /// Where `/metrics` is served instead of the main address (`--metrics-listen`; implies `metrics`).

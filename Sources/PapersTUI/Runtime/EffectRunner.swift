@@ -102,7 +102,8 @@ final class EffectRunner: Sendable {
             do {
                 let answer = try await anonymous.login(email: email, password: password)
                 let session = Session(
-                    server: anonymous.server, email: email.lowercased(), token: answer.token, userId: answer.userId, expiresAt: answer.expiresAt)
+                    server: anonymous.server, email: email.lowercased(), token: answer.token, userId: answer.userId, expiresAt: answer.expiresAt,
+                    caFile: TLSTrust.caFile)
                 send(.loggedIn(session))
             } catch {
                 send(.loginFailed(Self.formMessage(error)))

@@ -39,9 +39,12 @@ struct Login: AsyncParsableCommand {
     @Option(help: "Your e-mail address.") var email: String?
     @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Flag(help: "Print the session (without the token) as JSON.") var json = false
+    @Option(name: .customLong("ca-file"), help: "Trust the certificate authorities in this PEM file for an https:// server (saved in the session).")
+    var caFile: String?
 
     func run() async throws {
         try await runReportingFailures {
+            if let caFile { TLSTrust.use(caFile: caFile) }
             let url = chosenServer(server)
             guard let email = email ?? Console.ask("E-mail: "), !email.isEmpty else { throw CLIFailure(.usage, "no e-mail given") }
             let password = try readPassword(fromStdin: passwordStdin, prompt: "Password: ")
@@ -56,7 +59,7 @@ struct Login: AsyncParsableCommand {
             }
             let session = Session(
                 server: client.server, email: email.trimmingCharacters(in: .whitespaces).lowercased(), token: answer.token,
-                userId: answer.userId, expiresAt: answer.expiresAt)
+                userId: answer.userId, expiresAt: answer.expiresAt, caFile: TLSTrust.caFile)
             try SessionStore.standard().save(session)
             if json {
                 Console.json(["server": session.server, "email": session.email, "user_id": session.userId, "expires_at": session.expiresAt])

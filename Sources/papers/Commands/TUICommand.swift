@@ -20,6 +20,7 @@ struct TUI: AsyncParsableCommand {
             """)
 
     @Option(help: "Server URL, e.g. http://files.example.com:8080.") var server: String?
+    @Option(name: .customLong("ca-file"), help: "Trust the certificate authorities in this PEM file for an https:// server.") var caFile: String?
     @Option(help: "Theme name or path to a .toml (NO_COLOR selects monochrome).") var theme: String?
     @Option(help: "Data directory of the bundled server (default $XDG_DATA_HOME/papers).") var data: String?
     @Option(help: "Files a folder transfer sends at once, 1 to 16 (default 4).") var transfers = 4
@@ -29,6 +30,7 @@ struct TUI: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let caFile { TLSTrust.use(caFile: caFile) }
         // Without a terminal there is no one to read keys from (reading /dev/null spun at 99 % CPU).
         guard isatty(0) == 1, isatty(1) == 1 else {
             Console.error("standard \(isatty(0) == 1 ? "output" : "input") is not a terminal (papers tui needs one; see papers --help for the scriptable commands)")
