@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from conftest import API, PAPERS_BIN, PASSWORD, free_port, unique_email, wait_until
+from test_tui import login_through_form, make_tui, pane_rows, tui_env  # noqa: F401 (fixtures)
 
 
 def make_certificate(directory: Path, name: str) -> tuple[Path, Path]:
@@ -125,3 +126,27 @@ def test_bad_tls_options_stop_the_start_with_one_line(tmp_path):
         done = subprocess.run([PAPERS_BIN, "serve", "--port", "0", "--data", str(tmp_path / "d"), *args], capture_output=True, text=True, timeout=60)
         assert done.returncode != 0, args
         assert says in done.stderr + done.stdout, (args, done.stderr, done.stdout)
+
+
+def test_the_tui_logs_in_and_browses_over_https_with_its_ca_file(tmp_path, make_tui, tui_env):
+    cert, key = make_certificate(tmp_path, "tui")
+    server = TLSServer(tmp_path, cert, key)
+    try:
+        assert wait_until(lambda: _healthy(server.url, cert), timeout=30), server.log_path.read_text()
+        email = unique_email()
+        r = requests.post(server.url + f"{API}/auth/register", verify=str(cert), timeout=30,
+                          json={"fullname": "T", "email": email, "password": PASSWORD, "password_conf": PASSWORD})
+        assert r.status_code == 201, r.text
+        login = requests.post(server.url + f"{API}/auth/login", verify=str(cert), timeout=30, json={"email": email, "password": PASSWORD}).json()
+        up = requests.post(server.url + f"{API}/user/{login['user_id']}/folders/", verify=str(cert), timeout=30,
+                           headers={"Authorization": f"Bearer {login['token']}"}, json={"name": "Secure"})
+        assert up.status_code == 201, up.text
+        tui = make_tui(server.url).start(args=["tui", "--server", server.url, "--ca-file", str(cert)])
+        tui.wait_for_screen("Papers — log in")
+        login_through_form(tui, email, PASSWORD)
+        tui.keys("Enter")
+        tui.wait_for_screen(lambda s: s if "Secure/" in pane_rows(s) else None, timeout=20, what="the browser over https")
+        session = json.loads((tui_env[1]["config"] / "papers" / "session.json").read_text())
+        assert session["server"] == server.url and session["ca_file"] == str(cert)
+    finally:
+        server.close()
