@@ -49,6 +49,17 @@ struct BlobFolderCopy: Sendable {
             close(fd)
             if !kept { unlink(temporary) }
         }
+        try await readVerified(sha256, size: size, from: source) { chunk in try write(fd, chunk, to: temporary) }
+        guard fsync(fd) == 0 else { throw Failure.write("cannot flush \(temporary): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, target) == 0 else { throw Failure.write("cannot rename \(temporary): \(String(cString: strerror(errno)))") }
+        kept = true
+    }
+
+    /// Reads `size` bytes of `sha256` from `source` in chunks, handing each to `body`, and checks
+    /// that they hash to the address: what `papers admin check` reads and every copy writes.
+    /// - Throws: `Failure.missing` when the store does not hold it, `.corrupt` when it ends early or
+    ///   hashes to something else; `body`'s errors; the blob store's errors when it does not answer.
+    static func readVerified(_ sha256: String, size: Int64, from source: any BlobStore, _ body: (ByteBuffer) throws -> Void) async throws {
         var hash = SHA256()
         do {
             let reader = try await source.open(sha256, range: 0..<size)
@@ -56,7 +67,7 @@ struct BlobFolderCopy: Sendable {
             while offset < size {
                 let chunk = try await reader.read(at: offset, end: size)
                 chunk.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-                try write(fd, chunk, to: temporary)
+                try body(chunk)
                 offset += Int64(chunk.readableBytes)
                 reader.recycle(chunk)
             }
@@ -64,9 +75,6 @@ struct BlobFolderCopy: Sendable {
             throw try await source.contains(sha256) ? Failure.corrupt : Failure.missing
         }
         guard HexDigest.string(hash.finalize()) == sha256 else { throw Failure.corrupt }
-        guard fsync(fd) == 0 else { throw Failure.write("cannot flush \(temporary): \(String(cString: strerror(errno)))") }
-        guard rename(temporary, target) == 0 else { throw Failure.write("cannot rename \(temporary): \(String(cString: strerror(errno)))") }
-        kept = true
     }
 
     private static func write(_ fd: Int32, _ chunk: ByteBuffer, to path: String) throws {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -108,20 +107,14 @@ public struct IntegrityCheck: Sendable {
     /// Reads the content back whole; `nil` when its bytes hash to its address.
     /// - Throws: the blob store's errors other than missing content.
     func verify(_ content: ContentInUse) async throws -> Damaged.Problem? {
-        var hash = SHA256()
         do {
-            let source = try await blobs.open(content.sha256, range: 0..<content.size)
-            var offset: Int64 = 0
-            while offset < content.size {
-                let chunk = try await source.read(at: offset, end: content.size)
-                chunk.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-                offset += Int64(chunk.readableBytes)
-                source.recycle(chunk)
-            }
-        } catch StoreError.blobMissing {
-            return try await blobs.contains(content.sha256) ? .corrupt : .missing
+            try await BlobFolderCopy.readVerified(content.sha256, size: content.size, from: blobs) { _ in }
+            return nil
+        } catch BlobFolderCopy.Failure.missing {
+            return .missing
+        } catch BlobFolderCopy.Failure.corrupt {
+            return .corrupt
         }
-        return HexDigest.string(hash.finalize()) == content.sha256 ? nil : .corrupt
     }
 
     /// Lists stored content old enough not to be an upload in flight that no row records; with
