@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 import Logging
 import NIOCore
 import PapersCore
@@ -202,7 +203,7 @@ func buildRouter(_ dependencies: AppDependencies, logger: Logger) -> Router<AppR
     return router
 }
 
-/// The whole server: router, HTTP/1.1 with `Expect: 100-continue` answered, graceful shutdown on
+/// The whole server: router, HTTP/1.1 (and HTTP/2 by ALPN under TLS) with `Expect: 100-continue` answered, graceful shutdown on
 /// SIGTERM/SIGINT (in-flight requests finish).
 public func buildApplication(
     _ dependencies: AppDependencies, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -216,11 +217,14 @@ public func buildApplication(
             let http1 = HTTP1Channel(
                 responder: responder,
                 configuration: .init(
-                    additionalChannelHandlers: [
-                        ReceiveBufferHandler(), MalformedRequestHandler(logger: logger), ExpectContinueHandler(maxUpload: maxUpload),
-                    ],
+                    additionalChannelHandlers: [MalformedRequestHandler(logger: logger), ExpectContinueHandler(maxUpload: maxUpload)],
                     idleTimeout: idleTimeout))
-            return MeteredHTTP1Channel(http1: http1, metrics: dependencies.metrics, tls: dependencies.tls)
+            let http2 = HTTP2Channel(
+                responder: responder,
+                configuration: .init(
+                    idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)),
+                    streamConfiguration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxUpload: maxUpload), HTTP2StreamRules()])))
+            return ServerChannel(http1: http1, http2: http2, metrics: dependencies.metrics, tls: dependencies.tls)
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [dependencies.collector, dependencies.revocations, dependencies.resumableUploads] + metricsServer(dependencies, logger: logger)

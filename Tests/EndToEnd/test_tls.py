@@ -40,12 +40,12 @@ def der(cert: Path) -> bytes:
 
 
 class TLSServer:
-    def __init__(self, tmp_path: Path, cert: Path, key: Path):
+    def __init__(self, tmp_path: Path, cert: Path, key: Path, *options: str):
         self.port = free_port()
         self.log = open(tmp_path / "tls-server.log", "wb")
         self.log_path = tmp_path / "tls-server.log"
         self.proc = subprocess.Popen([PAPERS_BIN, "serve", "--port", str(self.port), "--data", str(tmp_path / "data"), "--tls-cert", str(cert),
-                                      "--tls-key", str(key), "--gc-grace", "0"], stdout=self.log, stderr=subprocess.STDOUT)
+                                      "--tls-key", str(key), "--gc-grace", "0", *options], stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"https://127.0.0.1:{self.port}"
 
     def close(self):
@@ -100,6 +100,64 @@ def test_https_for_the_api_and_the_cli_and_a_certificate_renewed_on_sighup(tmp_p
         server.proc.send_signal(signal.SIGHUP)
         assert wait_until(lambda: "kept the old TLS certificate" in server.log_path.read_text(), timeout=10)
         assert served_certificate(server.port) == der(renewed) and server.proc.poll() is None
+    finally:
+        server.close()
+
+
+def curl(cert: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "-sS", "--cacert", str(cert), *args], capture_output=True, timeout=120, input=stdin)
+
+
+def test_http2_by_alpn_with_uploads_ranges_streams_on_one_connection_and_an_early_refusal(tmp_path):
+    cert, key = make_certificate(tmp_path, "h2")
+    server = TLSServer(tmp_path, cert, key, "--max-upload", "8M")
+    try:
+        assert wait_until(lambda: _healthy(server.url, cert), timeout=30), server.log_path.read_text()
+        # ALPN: curl offers h2 and gets it; a client asking for HTTP/1.1 (or offering nothing) gets that.
+        versions = {flag: curl(cert, flag, "-o", "/dev/null", "-w", "%{http_version}", server.url + "/health").stdout.decode()
+                    for flag in ("--http2", "--http1.1")}
+        assert versions == {"--http2": "2", "--http1.1": "1.1"}, versions
+        # The whole story over HTTP/2: register, log in, a folder, a 5 MiB upload (Expect and all), ranges.
+        email = unique_email()
+        body = json.dumps({"fullname": "H", "email": email, "password": PASSWORD, "password_conf": PASSWORD}).encode()
+        r = curl(cert, "--http2", "-H", "Content-Type: application/json", "--data-binary", "@-", "-w", "\n%{http_code} %{http_version}",
+                 server.url + f"{API}/auth/register", stdin=body)
+        assert r.stdout.decode().endswith("201 2"), r
+        login = json.loads(curl(cert, "--http2", "-H", "Content-Type: application/json", "--data-binary", "@-", server.url + f"{API}/auth/login",
+                                stdin=json.dumps({"email": email, "password": PASSWORD}).encode()).stdout)
+        auth, user = f"Authorization: Bearer {login['token']}", login["user_id"]
+        content = os.urandom(5 << 20)
+        (tmp_path / "big.bin").write_bytes(content)
+        r = curl(cert, "--http2", "-H", auth, "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{tmp_path / 'big.bin'}",
+                 "-w", "\n%{http_code} %{http_version}", server.url + f"{API}/user/{user}/files/?name=big.bin")
+        text = r.stdout.decode()
+        assert text.endswith("201 2"), r
+        node = json.loads(text.rsplit("\n", 1)[0])
+        assert node["size"] == len(content)
+        url = server.url + f"{API}/user/{user}/files/{node['id']}/content"
+        got = curl(cert, "--http2", "-H", auth, url)
+        assert got.returncode == 0 and got.stdout == content
+        part = curl(cert, "--http2", "-H", auth, "-H", "Range: bytes=1000-1999", "-D", "-", "-o", str(tmp_path / "part"), url)
+        assert b"HTTP/2 206" in part.stdout and (tmp_path / "part").read_bytes() == content[1000:2000]
+        # Sixteen downloads at once ride one connection as HTTP/2 streams.
+        many = ["--parallel", "--parallel-max", "16", "-H", auth, "-w", "%{http_code} %{num_connects}\n"]
+        for i in range(16):
+            many += ["-o", str(tmp_path / f"copy{i}"), url]
+        r = curl(cert, "--http2", *many)
+        lines = r.stdout.decode().split()
+        assert lines[0::2] == ["200"] * 16, r
+        assert sum(int(n) for n in lines[1::2]) == 1, r  # one TLS connection for all sixteen
+        assert all((tmp_path / f"copy{i}").read_bytes() == content for i in range(16))
+        # An upload over --max-upload is refused at its head: the 413 is a clean answer, the stream is
+        # ended with RST_STREAM(NO_ERROR) instead of the body being read, and nothing is stored.
+        (tmp_path / "huge.bin").write_bytes(b"\0" * (12 << 20))
+        r = curl(cert, "--http2", "-H", auth, "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{tmp_path / 'huge.bin'}",
+                 "-w", "\n%{http_code} %{http_version}", server.url + f"{API}/user/{user}/files/?name=huge.bin")
+        assert r.returncode == 0 and r.stdout.decode().endswith("413 2"), r
+        assert json.loads(r.stdout.decode().rsplit("\n", 1)[0])["code"] == "payload_too_large"
+        names = json.loads(curl(cert, "--http2", "-H", auth, server.url + f"{API}/user/{user}/files/").stdout)
+        assert [n["name"] for n in names["items"]] == ["big.bin"], names
+        assert server.proc.poll() is None
     finally:
         server.close()
 

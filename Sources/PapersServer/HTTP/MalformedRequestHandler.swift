@@ -19,7 +19,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPResponsePart
 
     private let logger: Logger
-    /// This connection's meter, put in front of the decoder by `MeteredHTTP1Channel`.
+    /// This connection's meter, put in front of the decoder by `ServerChannel`.
     let meter = RequestLineMeter()
     /// Requests whose head arrived and whose response has not been written to its end.
     private var requestsInProgress = 0
