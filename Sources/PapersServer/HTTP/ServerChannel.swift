@@ -16,8 +16,8 @@ import NIOTLS
 /// - HTTP/1.1: Hummingbird's channel with a `RequestLineMeter` put just in front of its decoder
 ///   (Hummingbird only lets handlers in after the decoder), so that `MalformedRequestHandler` can tell
 ///   a URI too long from header fields too large;
-/// - HTTP/2: Hummingbird's HTTP/2 channel, each stream with `ExpectContinueHandler` and
-///   `HTTP2StreamRules`. Plain-text connections are HTTP/1.1 only (no h2c: no client needs it).
+/// - HTTP/2: Hummingbird's HTTP/2 channel and `HTTP2ShutdownHandler`, each stream with
+///   `ExpectContinueHandler` and `HTTP2StreamRules`. Plain-text connections are HTTP/1.1 only (no h2c: no client needs it).
 struct ServerChannel: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let channel: any Channel
@@ -42,7 +42,10 @@ struct ServerChannel: ServerChildChannel {
             let negotiation = NIOTypedApplicationProtocolNegotiationHandler<NIONegotiatedHTTPVersion<HTTP1Channel.Value, HTTP2Channel.Value>> { result in
                 switch result {
                 case .negotiated("h2"):
-                    return http2.setup(channel: channel, logger: logger).map { .http2($0) }
+                    return http2.setup(channel: channel, logger: logger).flatMapThrowing { connection in
+                        try channel.pipeline.syncOperations.addHandler(HTTP2ShutdownHandler())
+                        return .http2(connection)
+                    }
                 case .negotiated("http/1.1"), .fallback:
                     return setupHTTP1(channel: channel, logger: logger).map { .http1_1($0) }
                 case .negotiated(let other):
