@@ -7,6 +7,7 @@
 typedef size_t (*papers_curl_data_callback)(char *buffer, size_t size, size_t count, void *context);
 typedef int (*papers_curl_progress_callback)(void *context, curl_off_t download_total, curl_off_t downloaded,
                                              curl_off_t upload_total, curl_off_t uploaded);
+typedef int (*papers_curl_seek_callback)(void *context, curl_off_t offset, int origin);
 
 static inline CURLcode papers_curl_set_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -35,9 +36,14 @@ static inline CURLcode papers_curl_set_header_callback(CURL *handle, papers_curl
 static inline CURLcode papers_curl_set_progress_callback(CURL *handle, papers_curl_progress_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
 }
+static inline CURLcode papers_curl_set_seek_callback(CURL *handle, papers_curl_seek_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
+}
 static inline CURLcode papers_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
 static inline size_t papers_curl_read_abort(void) { return CURL_READFUNC_ABORT; }
+static inline int papers_curl_seek_ok(void) { return CURL_SEEKFUNC_OK; }
+static inline int papers_curl_seek_cannot(void) { return CURL_SEEKFUNC_CANTSEEK; }
 
 #endif

@@ -2,7 +2,7 @@ import CCurl
 import Crypto
 import Foundation
 
-/// One HTTP exchange over libcurl. The only file that touches libcurl.
+/// One HTTP exchange over libcurl (with `HandlePool`, the only code that touches libcurl).
 ///
 /// Request bodies stream from memory or from a file; response bodies go to memory or, for a
 /// successful download, straight to a file. Both directions can be hashed on the way. `perform`
@@ -57,8 +57,9 @@ struct CurlTransfer {
     /// Runs the exchange. Throws `ClientError.network`, `.cancelled` or `.localIO`.
     func perform(control: TransferControl?) throws(ClientError) -> Result {
         _ = Self.globalInit
-        guard let handle = curl_easy_init() else { throw .network(message: "libcurl could not start") }
-        defer { curl_easy_cleanup(handle) }
+        guard let pooled = HandlePool.take() else { throw .network(message: "libcurl could not start") }
+        defer { HandlePool.give(pooled) }
+        let handle = pooled.pointer
         let state = TransferState(body: body, sink: sink, control: control)
         let context = Unmanaged.passUnretained(state).toOpaque()
 
@@ -86,6 +87,8 @@ struct CurlTransfer {
             papers_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
             papers_curl_set_read_callback(handle, readCallback)
             papers_curl_set_pointer(handle, CURLOPT_READDATA, context)
+            papers_curl_set_seek_callback(handle, seekCallback)
+            papers_curl_set_pointer(handle, CURLOPT_SEEKDATA, context)
             if method != "POST" { papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
         case .file(_, let size, let contentType), .fileRange(_, _, let size, let contentType):
             allHeaders.append("Content-Type: \(contentType)")
@@ -93,6 +96,8 @@ struct CurlTransfer {
             papers_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size))
             papers_curl_set_read_callback(handle, readCallback)
             papers_curl_set_pointer(handle, CURLOPT_READDATA, context)
+            papers_curl_set_seek_callback(handle, seekCallback)
+            papers_curl_set_pointer(handle, CURLOPT_SEEKDATA, context)
             if method != "POST" { papers_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
         for header in allHeaders { list = curl_slist_append(list, header) }
@@ -148,10 +153,14 @@ private final class TransferState {
     var sentHash: SHA256.Digest?
     var fileHash: SHA256.Digest?
 
+    /// Where a `.file` body's descriptor stood before the first byte was read (for a rewind).
+    let fileStart: off_t
+
     init(body: CurlTransfer.Body, sink: CurlTransfer.Sink, control: TransferControl?) {
         self.body = body
         self.sink = sink
         self.control = control
+        if case .file(let descriptor, _, _) = body { fileStart = lseek(descriptor, 0, SEEK_CUR) } else { fileStart = -1 }
         if case .file(_, let prefix?) = sink {
             fileHasher = prefix.hasher
             fileBytes = prefix.bytes
@@ -228,6 +237,23 @@ private let readCallback: papers_curl_data_callback = { buffer, size, count, con
             return n
         }
     }
+}
+
+/// Sends the body again from its start: libcurl asks when a kept-alive connection it reused turned
+/// out closed by the server before the answer (it then retries on a new one) or when an HTTP/2
+/// stream was refused. Only a rewind to the start is ever asked for.
+private let seekCallback: papers_curl_seek_callback = { context, offset, origin in
+    let state = state(context)
+    guard offset == 0, origin == SEEK_SET else { return papers_curl_seek_cannot() }
+    switch state.body {
+    case .none, .bytes, .fileRange:
+        state.sentOffset = 0
+    case .file(let descriptor, _, _):
+        guard state.fileStart >= 0, lseek(descriptor, state.fileStart, SEEK_SET) == state.fileStart else { return papers_curl_seek_cannot() }
+        state.sendHasher = SHA256()
+        state.sentHash = nil
+    }
+    return papers_curl_seek_ok()
 }
 
 private let writeCallback: papers_curl_data_callback = { buffer, size, count, context in

@@ -785,3 +785,28 @@ def test_auth_errors_print_the_servers_message(module_server, tmp_path):
     cli.session_path.write_bytes(saved)
     r = cli.fails(4, "ls")
     assert "You have logged out with this token." in r.stderr, r
+
+
+def connections_opened(server) -> int:
+    page = requests.get(server.base_url + "/metrics", timeout=TIMEOUT).text
+    return int(float(next(line.split()[1] for line in page.splitlines() if line.startswith("papers_http_connections_total "))))
+
+
+def test_put_r_and_get_r_keep_their_connections_alive(tmp_path_factory, tmp_path):
+    """libcurl's easy handles are pooled (HandlePool): a tree of 300 small files goes up and comes
+    back over a few kept-alive connections instead of one new connection per request."""
+    srv = start_server(tmp_path_factory, "kept-alive", extra_args=["--metrics"])
+    try:
+        cli = fresh_account(srv, tmp_path)
+        files = {f"d{i % 5}/f{i}.bin": os.urandom(100 + i) for i in range(300)}
+        for rel, data in files.items():
+            write(cli.root / "tree" / rel, data)
+        before = connections_opened(srv)
+        cli.ok("put", "-r", "--transfers", "4", "tree", "/")
+        after_put = connections_opened(srv)
+        assert after_put - before <= 8, f"{after_put - before} connections for 300 uploads"
+        cli.ok("get", "-r", "--transfers", "4", "/tree", "back/")
+        assert connections_opened(srv) - after_put <= 8, f"{connections_opened(srv) - after_put} connections for 300 downloads"
+        assert local_files(cli.root / "back" / "tree") == {k: files[k] for k in sorted(files)}
+    finally:
+        srv.close()

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Counts the bytes a connection receives and sends, at the socket end of its pipeline
+/// Counts connections, and the bytes each receives and sends, at the socket end of its pipeline
 /// (`--metrics`). One atomic add per read and per write.
 final class ByteCountingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -12,6 +12,15 @@ final class ByteCountingHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(metrics: ServerMetrics) {
         self.metrics = metrics
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        metrics.connectionsOpened.increment()
+        metrics.connectionsOpen.increment()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        metrics.connectionsOpen.decrement()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

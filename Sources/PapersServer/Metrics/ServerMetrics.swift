@@ -17,6 +17,8 @@ public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let received: Prometheus.Counter
     let sent: Prometheus.Counter
+    let connectionsOpened: Prometheus.Counter
+    let connectionsOpen: Prometheus.Gauge
     private let uploadsInFlight: Prometheus.Gauge
     private let databaseInUse: Prometheus.Gauge
     private let databaseConnections: Prometheus.Gauge
@@ -35,6 +37,8 @@ public final class ServerMetrics: Sendable {
     private init() {
         received = registry.makeCounter(name: "papers_http_received_bytes_total", help: "Bytes received from clients, HTTP framing included.")
         sent = registry.makeCounter(name: "papers_http_sent_bytes_total", help: "Bytes sent to clients, HTTP framing included.")
+        connectionsOpened = registry.makeCounter(name: "papers_http_connections_total", help: "Client connections accepted.")
+        connectionsOpen = registry.makeGauge(name: "papers_http_connections_open", help: "Client connections open now.")
         uploadsInFlight = registry.makeGauge(name: "papers_uploads_in_flight", help: "Upload bodies being received now (tus PATCHes included).")
         databaseInUse = registry.makeGauge(name: "papers_database_connections_in_use", help: "Database operations holding a connection now.")
         databaseConnections = registry.makeGauge(name: "papers_database_connections", help: "Connections the database pool keeps.")
