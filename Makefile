@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libncursesw5-dev libssl-dev curl tmux litmus rclone
 # What only the tests need: a real browser for the share links' HTML face.
 TEST_PACKAGES := chromium
-BENCH_PACKAGES := nginx-extras wrk curl
+BENCH_PACKAGES := nginx-extras wrk curl rclone
 PYTEST ?= python3 -m pytest
 
 .PHONY: deps test-deps bench-deps build debug serve run install test test-unit test-e2e test-bench bench clean
@@ -27,7 +27,7 @@ deps:
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
 
-# What the benchmark needs: nginx with WebDAV (the reference), wrk, curl.
+# What the benchmark needs: nginx with WebDAV (the reference), wrk, curl, rclone (the reference client).
 bench-deps:
 	$(call apt_install,$(BENCH_PACKAGES))
 

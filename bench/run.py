@@ -448,6 +448,10 @@ def main() -> int:
         rows.append(("7c. TUI key press to frame, p99", "ms", [t["key_to_frame_p99_ms"] for t in tui], None, None, None, "lower"))
         rows.append((f"8a. papers put of {cut_size // MiB} MiB through 5 cuts: bytes sent ÷ size", "×", [moved["put"]], None, None, None, "lower"))
         rows.append((f"8b. papers get of {cut_size // MiB} MiB through 5 cuts: bytes received ÷ size", "×", [moved["get"]], None, None, None, "lower"))
+        up, down = tree_transfers(args.papers, papers, pg, nginx, workdir, small_count, runs)
+        rows.append((f"9a. papers put -r of {small_count:,} × 4 KiB in 10 folders, 4 transfers (nginx: rclone copy to its WebDAV)", "files/s",
+                     up["papers"], up["pg"], None, up["nginx"], "higher"))
+        rows.append((f"9b. papers get -r of the same tree (nginx: rclone copy back)", "files/s", down["papers"], down["pg"], None, down["nginx"], "higher"))
     finally:
         if papers:
             papers.stop()
@@ -527,6 +531,49 @@ def through_cuts(binary: str, server: Papers, workdir: Path, size: int) -> dict:
     finally:
         relay.close()
     return moved
+
+
+def tree_transfers(binary: str, papers: Papers, pg: Papers, nginx: Nginx, workdir: Path, count: int, runs: int) -> tuple[dict, dict]:
+    """Workload 9: a tree of small files up and back, client and server end to end: the papers CLI
+    (`put -r`/`get -r --transfers 4`) against each backend, and `rclone copy` (its default 4
+    transfers) to nginx's WebDAV. Files per second, every file checked to have arrived."""
+    up = {"papers": [], "pg": [], "nginx": []}
+    down = {"papers": [], "pg": [], "nginx": []}
+    envs = {}
+    for key, server in (("papers", papers), ("pg", pg)):
+        envs[key] = {k: v for k, v in os.environ.items() if not k.startswith("PAPERS_")}
+        envs[key]["XDG_CONFIG_HOME"] = str(workdir / f"cli-{key}")
+        subprocess.run([binary, "login", "--server", server.base, "--email", server.email, "--password-stdin"],
+                       input=server.password, text=True, env=envs[key], check=True, capture_output=True)
+    rclone_env = dict(os.environ, RCLONE_CONFIG_NGINX_TYPE="webdav", RCLONE_CONFIG_NGINX_URL=nginx.base,
+                      RCLONE_CONFIG_NGINX_VENDOR="other", RCLONE_CONFIG=str(workdir / "rclone.conf"))
+    for run in range(runs):
+        tree = workdir / f"tree-{run}"
+        for i in range(count):
+            path = tree / f"d{i % 10}" / f"f-{i:05d}.bin"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(4096))
+        for key in ("papers", "pg", "nginx"):
+            back = workdir / f"back-{key}-{run}"
+            if key == "nginx":
+                send = ["rclone", "copy", "--transfers", "4", str(tree), f"nginx:tree-{run}"]
+                fetch = ["rclone", "copy", "--transfers", "4", f"nginx:tree-{run}", str(back / tree.name)]
+                env = rclone_env
+            else:
+                send = [binary, "put", "-r", "-q", "--transfers", "4", str(tree), "/"]
+                fetch = [binary, "get", "-r", "-q", "--transfers", "4", f"/{tree.name}", str(back) + "/"]
+                env = envs[key]
+            os.sync()
+            t = time.perf_counter()
+            subprocess.run(send, env=env, check=True, capture_output=True, timeout=600)
+            up[key].append(count / (time.perf_counter() - t))
+            t = time.perf_counter()
+            subprocess.run(fetch, env=env, check=True, capture_output=True, timeout=600)
+            down[key].append(count / (time.perf_counter() - t))
+            arrived = sum(1 for p in (back / tree.name).rglob("*") if p.is_file())
+            assert arrived == count, (key, arrived, count)
+            shutil.rmtree(back)
+    return up, down
 
 
 def postgres_database(base: str) -> str:
