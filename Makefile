@@ -27,9 +27,11 @@ deps:
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
 
-# What the benchmark needs: nginx with WebDAV (the reference), wrk, curl, rclone (the reference client).
+# What the benchmark needs: nginx with WebDAV (the reference), wrk, curl, rclone (the reference client),
+# matplotlib for bench/growth.py's plot.
 bench-deps:
 	$(call apt_install,$(BENCH_PACKAGES))
+	python3 -c 'import matplotlib' 2>/dev/null || python3 -m pip install -q matplotlib
 
 build: deps
 	$(SWIFT) build -c release --product papers
@@ -70,10 +72,13 @@ test-e2e: debug
 # The benchmark once at a tiny size with the debug binary: proves the script works, measures nothing.
 test-bench: debug bench-deps
 	scripts/with-postgres scripts/with-s3 python3 bench/run.py --quick --papers $(CURDIR)/.build/debug/papers
+	scripts/with-postgres python3 bench/growth.py --quick --papers $(CURDIR)/.build/debug/papers
 
-# Papers on SQLite and on PostgreSQL side by side with nginx, printed and written to bench/results/latest.md.
+# Papers on SQLite and on PostgreSQL side by side with nginx, printed and written to bench/results/latest.md;
+# then how cost grows (bench/results/growth.md and growth.png).
 bench: build bench-deps
 	scripts/with-postgres scripts/with-s3 python3 bench/run.py --papers $(CURDIR)/.build/release/papers
+	scripts/with-postgres python3 bench/growth.py --papers $(CURDIR)/.build/release/papers
 
 clean:
 	rm -rf .build

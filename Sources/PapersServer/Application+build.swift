@@ -68,6 +68,9 @@ public struct AppDependencies: Sendable {
         -> AppDependencies
     {
         MemoryTuning.apply()
+        if let raised = OpenFileLimit.raiseToHard() {
+            logger.debug("open files limit raised from \(raised.before) to \(raised.after)")
+        }
         let dir = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if let mode = DataDirectory.openMode(dir) {

@@ -128,6 +128,57 @@ def test_sigkill_mid_upload(server, user):
 
 
 @pytest.mark.timeout(300)
+def test_sigkill_during_small_uploads_keeps_every_answered_one(server, user):
+    """Eight clients upload distinct 4 KiB files as fast as they can (answers come from group
+    commits); the server is killed among them. After a restart every upload answered 201 is there
+    with its content, and any other file that exists holds exactly what was sent for it."""
+    u = user(server)
+    folder = u.mkdir("small")
+    sent: dict[str, bytes] = {}
+    answered: dict[str, str] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(k: int) -> None:
+        session = u.new_session()
+        for i in range(100_000):
+            if stop.is_set():
+                return
+            name, data = f"c{k}-{i:05d}.bin", os.urandom(4096)
+            with lock:
+                sent[name] = data
+            try:
+                r = u.upload_raw(name, data, parent_id=folder["id"], session=session, timeout=30)
+            except requests.RequestException:
+                return
+            if r.status_code != 201:
+                return
+            with lock:
+                answered[name] = r.json()["sha256"]
+
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(8)]
+    for t in threads:
+        t.start()
+    assert wait_until(lambda: len(answered) >= 400, timeout=120), f"only {len(answered)} answered"
+    server.kill()
+    stop.set()
+    for t in threads:
+        t.join(60)
+        assert not t.is_alive()
+    server.restart()
+    stored = {n["name"]: n for n in u.list_all(folder["id"])}
+    missing = sorted(set(answered) - set(stored))
+    assert not missing, f"{len(missing)} answered uploads lost, e.g. {missing[:5]}"
+    for name, node in stored.items():
+        assert name in sent, name
+        assert node["sha256"] == sha256_hex(sent[name]) and node["size"] == 4096, name
+        if name in answered:
+            assert answered[name] == node["sha256"], name
+        r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.content == sent[name], name
+
+
+@pytest.mark.timeout(300)
 def test_sigkill_mid_replace_keeps_the_old_content(server, user):
     u = user(server)
     old = b"the old content " + uuid.uuid4().bytes

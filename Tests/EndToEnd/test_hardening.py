@@ -206,6 +206,32 @@ def free_bytes(path: Path) -> int:
     return info.f_bavail * info.f_frsize
 
 
+def test_a_low_open_files_limit_is_raised_so_a_thousand_idle_clients_fit(tmp_path):
+    """Started with a soft limit of 256 open files (a hard one of 4,096), as a shell or a service
+    manager may hand out: the server raises the soft limit to the hard one, so 1,000 idle clients
+    and the requests of an active one all fit."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1_200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4_096), hard))
+    srv = start(tmp_path, "data", prefix=("prlimit", "--nofile=256:4096", "--"))
+    idle = []
+    try:
+        limits = Path(f"/proc/{srv.pid}/limits").read_text()
+        assert any(line.startswith("Max open files") and line.split()[3:5] == ["4096", "4096"] for line in limits.splitlines()), limits
+        for _ in range(1_000):
+            idle.append(socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT))
+        u = new_user(srv)
+        data = os.urandom(MiB)
+        node = u.upload("while-many-wait.bin", data)
+        r = u.session.get(u.url(f"files/{node['id']}/content"), timeout=TIMEOUT)
+        assert r.status_code == 200 and r.content == data
+    finally:
+        for s in idle:
+            s.close()
+        srv.close()
+
+
 def test_uploads_stop_at_the_free_space_floor_and_deletes_still_work(tmp_path):
     srv = start(tmp_path, "data")
     try:
