@@ -172,6 +172,22 @@ extension PostgresMetadataStore {
                 "ALTER TABLE users ADD COLUMN tokens_after_ms BIGINT",
             ]
         ),
+        // Every upload updates the rows of the folders above it (size, version), the root's among them,
+        // so a few rows gain a dead version per write. With autovacuum's default (a fifth of the table
+        // dead before it runs) a folder of 1M files left the root's dead versions behind for minutes,
+        // and every read that walks a path to the root followed them: metadata fell from 8k to 2.3k
+        // req/s (bench/growth.py). Vacuumed after 2,000 + 0.2 % dead rows instead (autovacuum still
+        // runs at most once a naptime), with room left in each page so that updates stay on their page
+        // (HOT). No SQLite counterpart: SQLite updates rows in place.
+        (
+            "v7 vacuum the folders' rows often",
+            [
+                """
+                ALTER TABLE nodes SET (autovacuum_vacuum_scale_factor = 0.002, autovacuum_vacuum_threshold = 2000,
+                  autovacuum_analyze_scale_factor = 0.02, fillfactor = 90)
+                """
+            ]
+        ),
     ]
 
     /// Applies the migrations not applied yet, in one transaction holding an advisory lock, so that
