@@ -57,7 +57,7 @@ def main() -> int:
         levels = sorted({1_000, 10_000, 100_000, args.max_entries})
         clients, uploads, idle, transfer, wrk_seconds = [1, 8, 32, 128], 2_000, [1, 1_000, 5_000], 256 * MiB, 5
     # 5,000 sockets of our own, and the server's (it raises its own limit to the hard one).
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     workdir = Path(tempfile.mkdtemp(prefix="papers-growth-"))
@@ -136,19 +136,17 @@ def entries(server: bench.Papers, workdir: Path, levels: list[int], wrk_seconds:
 
 
 def fill(server: bench.Papers, workdir: Path, folder: str, start: int, end: int) -> None:
-    """Empty files entry-<start>..entry-<end - 1> in `folder`, through the API by curl, 32 at a
-    time over kept-alive connections, in batches of 50,000 (one curl process each)."""
+    """Empty files entry-<start>..entry-<end - 1> in `folder`, through the API, 32 at a time, in
+    batches of 50,000 (one curl process each)."""
     empty = workdir / "empty"
     empty.write_bytes(b"")
     for low in range(start, end, 50_000):
-        high = min(end, low + 50_000)
-        config = workdir / "fill.curl"
-        config.write_text("".join(f'url = "{server.api}/files?name=entry-{i:07d}&parent_id={folder}"\nupload-file = "{empty}"\n'
-                                  f'output = "/dev/null"\n' for i in range(low, high)))
-        out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", "32", "-X", "POST", "-H", f"Authorization: Bearer {server.token}",
-                              "-H", "Content-Type: application/octet-stream", "-w", "%{http_code}\\n", "-K", str(config)],
-                             capture_output=True, text=True, check=True).stdout.split()
-        assert len(out) == high - low and set(out) == {"201"}, (len(out), set(out))
+        urls = [f"{server.api}/files?name=entry-{i:07d}&parent_id={folder}" for i in range(low, min(end, low + 50_000))]
+        bench.parallel_uploads(workdir, urls, empty, upload_headers(server), 201, parallel=32)
+
+
+def upload_headers(server: bench.Papers) -> list[str]:
+    return ["-X", "POST", "-H", f"Authorization: Bearer {server.token}", "-H", "Content-Type: application/octet-stream"]
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -166,19 +164,10 @@ def concurrency(server: bench.Papers, workdir: Path, clients: list[int], count: 
             paths.append(files / f"{i:05d}")
             paths[-1].write_bytes(os.urandom(4096))
         folder = server.mkdir(f"clients-{n}")
-        config = workdir / "small.curl"
-        config.write_text("".join(f'url = "{server.api}/files?name=f-{i:05d}.bin&parent_id={folder}"\nupload-file = "{p}"\n'
-                                  f'output = "/dev/null"\n' for i, p in enumerate(paths)))
+        urls = [f"{server.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(count)]
         os.sync()
-        t = time.perf_counter()
-        out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", str(n), "-X", "POST", "-H", f"Authorization: Bearer {server.token}",
-                              "-H", "Content-Type: application/octet-stream", "-w", "%{http_code} %{time_total}\\n", "-K", str(config)],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
-        elapsed = time.perf_counter() - t
-        codes = [line.split()[0] for line in out]
-        latencies = sorted(float(line.split()[1]) * 1000 for line in out)
-        assert len(out) == count and set(codes) == {"201"}, (len(out), set(codes))
-        rows.append({"clients": n, "files_per_s": count / elapsed, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)})
+        files_per_s, latencies = bench.parallel_uploads(workdir, urls, paths, upload_headers(server), 201, parallel=n)
+        rows.append({"clients": n, "files_per_s": files_per_s, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)})
         print(f"  {server.base} {n} clients: {rows[-1]}", file=sys.stderr)
         shutil.rmtree(files)
     return rows
@@ -210,7 +199,7 @@ def memory(server: bench.Papers, workdir: Path, idle: list[int], transfer: int) 
             assert r.status_code == 200, r.text
             # Every idle connection is still open: the server has neither closed one nor sent on it.
             assert not readable(sockets)
-            rows.append({"idle": n, "rss_mib": rss_mib(pid), "answered_ms": answered_ms})
+            rows.append({"idle": n, "rss_mib": bench.status_mib(pid, "VmRSS"), "answered_ms": answered_ms})
             print(f"  {n} idle connections: {rows[-1]}", file=sys.stderr)
         finally:
             for s in sockets:
@@ -221,7 +210,7 @@ def memory(server: bench.Papers, workdir: Path, idle: list[int], transfer: int) 
         for i in range(transfer // MiB):
             f.write(os.urandom(MiB))
     bench.reset_peak(pid)
-    base_rss = rss_mib(pid)
+    base_rss = bench.status_mib(pid, "VmRSS")
     procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-T", str(source),
                                "-H", f"Authorization: Bearer {server.token}", "-H", "Content-Type: application/octet-stream",
                                f"{server.api}/files?name=parallel-{i:02d}.bin"], stdout=subprocess.PIPE, text=True) for i in range(16)]
@@ -242,13 +231,6 @@ def readable(sockets: list[socket.socket]) -> list[tuple[int, int]]:
     for s in sockets:
         poller.register(s, select.POLLIN)
     return [e for e in poller.poll(0)]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 # --------------------------------------------------------------------------- output

@@ -55,9 +55,14 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def peak_rss_mib(pid: int) -> float:
+def status_mib(pid: int, field: str) -> float:
+    """A memory field of /proc/<pid>/status (VmRSS, VmHWM, ...) in MiB."""
     text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
+    return int(re.search(field + r":\s+(\d+)", text).group(1)) / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    return status_mib(pid, "VmHWM")
 
 
 def reset_peak(pid: int) -> None:
@@ -311,11 +316,11 @@ def main() -> int:
                 urls = [f"{server.api}/files?name=f-{i:05d}.bin&parent_id={folder}" for i in range(small_count)]
                 os.sync()
                 small[key].append(parallel_uploads(workdir, urls, small_files, ["-X", "POST", "-H", f"Authorization: Bearer {server.token}",
-                                                   "-H", "Content-Type: application/octet-stream"], 201))
+                                                   "-H", "Content-Type: application/octet-stream"], 201)[0])
             (nginx.root / f"small-{run}").mkdir()
             urls = [f"{nginx.base}/small-{run}/f-{i:05d}.bin" for i in range(small_count)]
             os.sync()
-            small["nginx"].append(parallel_uploads(workdir, urls, small_files, [], 201))
+            small["nginx"].append(parallel_uploads(workdir, urls, small_files, [], 201)[0])
         rows.append((f"3. {small_count} uploads of 4 KiB, 8 at a time", "files/s", small["papers"], small["pg"], small["s3"], small["nginx"], "higher"))
 
         # 4: metadata of one file, wrk 2 threads 32 connections.
@@ -604,16 +609,20 @@ def s3_bucket() -> str:
     return f"s3://{name}?endpoint={endpoint}"
 
 
-def parallel_uploads(workdir: Path, urls: list[str], files: list[Path], extra: list[str], expected: int) -> float:
-    """Uploads files[i] to urls[i] with one curl process, 8 transfers at a time; returns files/s."""
+def parallel_uploads(workdir: Path, urls: list[str], files: list[Path] | Path, extra: list[str], expected: int, parallel: int = 8) -> tuple[float, list[float]]:
+    """Uploads files[i] (a Path, or one Path for all) to urls[i] with one curl process, `parallel`
+    transfers at a time over kept-alive connections; checks every answer is `expected` (or 204) and
+    returns files/s and each upload's time in ms, sorted."""
     config = workdir / "uploads.curl"
-    config.write_text("".join(f'url = "{u}"\nupload-file = "{f}"\noutput = "/dev/null"\n' for u, f in zip(urls, files)))
+    sources = files if isinstance(files, list) else [files] * len(urls)
+    config.write_text("".join(f'url = "{u}"\nupload-file = "{f}"\noutput = "/dev/null"\n' for u, f in zip(urls, sources)))
     t = time.perf_counter()
-    out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", "8", *extra, "-w", "%{http_code}\\n", "-K", str(config)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(["curl", "-sS", "--parallel", "--parallel-max", str(parallel), *extra, "-w", "%{http_code} %{time_total}\\n",
+                          "-K", str(config)], capture_output=True, text=True, check=True).stdout.splitlines()
     elapsed = time.perf_counter() - t
-    assert len(out) == len(urls) and all(int(c) in (expected, 204) for c in out), out[:10]
-    return len(urls) / elapsed
+    codes = [int(line.split()[0]) for line in out]
+    assert len(out) == len(urls) and all(c in (expected, 204) for c in codes), out[:10]
+    return len(urls) / elapsed, sorted(float(line.split()[1]) * 1000 for line in out)
 
 
 def fill_folder(papers: Papers, folder: str, count: int) -> None:
